@@ -1,0 +1,4 @@
+//! Pure types and rules: no AWS, no Lambda, no DynamoDB attribute values.
+
+pub mod token;
+pub mod user;

@@ -1,0 +1,115 @@
+//! API Gateway glue: reading requests, writing responses, CORS, auth, and
+//! the one `dispatch` that both the Lambda runtime and the dev gateway call.
+
+pub mod auth;
+pub mod cors;
+pub mod multipart;
+pub mod response;
+pub mod serve;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+
+use crate::metrics::RequestStats;
+use crate::{ApiError, ApiResult, App};
+
+pub use response::ok;
+
+/// Express's JSON limit, kept (cross-cutting.md §5).
+pub const MAX_JSON_BYTES: usize = 5 * 1024 * 1024;
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = ApiResult> + Send>>;
+/// Every route handler has this shape: `async fn name(app: &App, req: Request) -> ApiResult`,
+/// boxed by the route table's `route!` macro.
+pub type Handler = fn(&'static App, Request) -> HandlerFuture;
+
+/// Runs one request through a handler: preflight, error mapping, CORS and
+/// security headers, one access-log line. Never fails: every outcome is an
+/// HTTP response.
+pub async fn dispatch(app: &'static App, handler: Handler, req: Request) -> (Response<Body>, std::sync::Arc<RequestStats>) {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let log_method = method.clone();
+    let path = req.raw_http_path().to_owned();
+    let headers = req.headers().clone();
+    let (mut response, stats) = RequestStats::scope(async move {
+        if method == http::Method::OPTIONS {
+            return cors::preflight(req.headers(), &app.config.cors_origins);
+        }
+        handler(app, req).await.unwrap_or_else(ApiError::into_response)
+    })
+    .await;
+    cors::decorate(&mut response, &headers, &app.config.cors_origins);
+    tracing::info!(
+        method = %log_method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        user_id = stats.user_id().as_deref().unwrap_or("-"),
+        user_agent = header(&headers, "user-agent").unwrap_or("-"),
+        ddb_calls = stats.ddb_calls(),
+        "request"
+    );
+    (response, stats)
+}
+
+/// A header as text, case-insensitively; `None` when absent or not UTF-8.
+pub fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The `User-Agent` as the refresh-token slot uses it: a missing header is
+/// the literal `undefined`, as in the original (auth.md §2.2).
+pub fn user_agent(req: &Request) -> String {
+    header(req.headers(), "user-agent").unwrap_or("undefined").to_owned()
+}
+
+/// A path parameter of the route template (`{id}`).
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::bad_request(format!("경로에 {name} 값이 없습니다.")))
+}
+
+/// The first value of a query-string parameter.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_owned)
+}
+
+/// Every value of a repeated query-string parameter, in order.
+pub fn query_all(req: &Request, name: &str) -> Vec<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.all(name))
+        .map(|v| v.into_iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The raw body bytes (API Gateway's base64 is already decoded).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+/// Parses a JSON body like `express.json` did: an empty body is `{}`, a
+/// malformed one is a 400 with the parser's message, over 5 MB is
+/// `request entity too large`.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > MAX_JSON_BYTES {
+        return Err(ApiError::bad_request("request entity too large"));
+    }
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("잘못된 요청 본문입니다: {e}")))
+}

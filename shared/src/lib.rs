@@ -1,0 +1,20 @@
+//! `shared`: everything that is not route-specific.
+//!
+//! * [`app`]: configuration and SDK clients, built once per cold start;
+//! * [`error`]: the one `ApiError` and its single HTTP mapping;
+//! * [`http`]: API Gateway glue (parsing, responses, CORS, auth, `serve`);
+//! * [`store`]: DynamoDB single-table access (all key strings in `store::keys`);
+//! * [`domain`]: pure types and rules;
+//! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod store;
+pub mod time;
+
+pub use app::App;
+pub use error::{ApiError, ApiResult};

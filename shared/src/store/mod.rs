@@ -1,0 +1,24 @@
+//! DynamoDB single-table access. Key design: `docs/data-model.md`.
+//!
+//! Store methods return `anyhow::Result`; expected conditional-write
+//! outcomes are values (`…Outcome`), never raw SDK errors.
+
+pub mod keys;
+mod tokens;
+mod users;
+
+use aws_sdk_dynamodb::Client;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub client: Client,
+    pub table: String,
+}
+
+impl Db {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+pub use users::CreateOutcome;
