@@ -1,1 +1,10 @@
+//! `functions`: the route table, one handler per route, and (feature
+//! `dev-gateway`) the local gateway that serves every route on one port.
 
+pub mod handlers;
+pub mod routes;
+
+#[cfg(feature = "dev-gateway")]
+pub mod devstack;
+#[cfg(feature = "dev-gateway")]
+pub mod gateway;

@@ -32,10 +32,17 @@ impl App {
             .interceptor(DynamoCallCounter)
             .build();
         Self {
-            db: Db::new(aws_sdk_dynamodb::Client::from_conf(dynamo), config.table_name.clone()),
+            db: Db::new(
+                aws_sdk_dynamodb::Client::from_conf(dynamo),
+                config.table_name.clone(),
+            ),
             s3: aws_sdk_s3::Client::new(sdk),
             scheduler: aws_sdk_scheduler::Client::new(sdk),
-            tokens: TokenKeys::new(config.token_key.as_bytes(), config.access_token_ttl, config.refresh_token_ttl),
+            tokens: TokenKeys::new(
+                config.token_key.as_bytes(),
+                config.access_token_ttl,
+                config.refresh_token_ttl,
+            ),
             clock: Clock::default(),
             config,
         }

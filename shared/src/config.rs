@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn durations_follow_the_ms_syntax() {
         assert_eq!(parse_duration("3h"), Some(Duration::from_secs(3 * 3600)));
-        assert_eq!(parse_duration("14d"), Some(Duration::from_secs(14 * 86_400)));
+        assert_eq!(
+            parse_duration("14d"),
+            Some(Duration::from_secs(14 * 86_400))
+        );
         assert_eq!(parse_duration("1.5 hours"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("2w"), Some(Duration::from_secs(14 * 86_400)));
@@ -156,7 +159,11 @@ mod tests {
         assert_eq!(config.cors_origins.len(), 3);
         assert_eq!(config.access_token_ttl, Duration::from_secs(12 * 3600));
 
-        let short_key = vars(&[("TABLE_NAME", "t"), ("IMAGE_BUCKET", "b"), ("TOKENKEY", "short")]);
+        let short_key = vars(&[
+            ("TABLE_NAME", "t"),
+            ("IMAGE_BUCKET", "b"),
+            ("TOKENKEY", "short"),
+        ]);
         assert!(Config::from_lookup(short_key).is_err());
         let no_table = vars(&[("IMAGE_BUCKET", "b"), ("TOKENKEY", "0123456789abcdef")]);
         assert!(Config::from_lookup(no_table).is_err());

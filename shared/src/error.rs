@@ -149,7 +149,10 @@ mod tests {
     fn no_route_is_the_catch_all_text() {
         let response = ApiError::NoRoute.into_response();
         assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8"
+        );
         assert_eq!(response.body().as_ref(), "테스트 성공".as_bytes());
     }
 }

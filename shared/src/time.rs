@@ -69,6 +69,9 @@ mod tests {
         let utc = clock.now();
         let kst = utc.with_timezone(&kst());
         assert_eq!(kst.offset().local_minus_utc(), 9 * 3600);
-        assert_eq!(kst.naive_local() - utc.naive_utc(), chrono::Duration::hours(9));
+        assert_eq!(
+            kst.naive_local() - utc.naive_utc(),
+            chrono::Duration::hours(9)
+        );
     }
 }

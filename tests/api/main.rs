@@ -1,1 +1,11 @@
-fn main(){}
+//! Black-box tests of the whole backend: every request goes through the dev
+//! gateway (the same API Gateway event parsing and handlers as the Lambdas)
+//! against DynamoDB Local and moto, started by `scripts/test.sh`. Each test
+//! gets its own table and bucket, created from template.yaml.
+
+mod helpers;
+
+mod auth;
+mod cors;
+mod events;
+mod template;

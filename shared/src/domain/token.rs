@@ -52,7 +52,11 @@ impl TokenKeys {
     }
 
     fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
     }
 
     pub fn access_token(&self, user_id: &str, now: i64) -> anyhow::Result<String> {
@@ -74,10 +78,12 @@ impl TokenKeys {
         // ourselves against the app clock, after the signature.
         let mut validation = self.validation.clone();
         validation.validate_exp = false;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            _ => TokenError::Invalid,
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            },
+        )?;
         match data.claims.exp {
             Some(exp) if exp <= now => Err(TokenError::Expired),
             _ => Ok(data.claims),
@@ -102,7 +108,11 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(b"test-secret-0123456789", Duration::from_secs(3 * 3600), Duration::from_secs(14 * 86_400))
+        TokenKeys::new(
+            b"test-secret-0123456789",
+            Duration::from_secs(3 * 3600),
+            Duration::from_secs(14 * 86_400),
+        )
     }
 
     fn payload(token: &str) -> serde_json::Value {
@@ -113,9 +123,13 @@ mod tests {
     #[test]
     fn access_tokens_carry_user_id_iat_and_exp() {
         let token = keys().access_token("u-1", NOW).expect("sign");
-        assert_eq!(payload(&token), serde_json::json!({"userId": "u-1", "iat": NOW, "exp": NOW + 3 * 3600}));
+        assert_eq!(
+            payload(&token),
+            serde_json::json!({"userId": "u-1", "iat": NOW, "exp": NOW + 3 * 3600})
+        );
         let header = token.split('.').next().expect("header");
-        let header: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("b64")).expect("json");
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("b64")).expect("json");
         assert_eq!(header, serde_json::json!({"alg": "HS256", "typ": "JWT"}));
     }
 
@@ -144,7 +158,11 @@ mod tests {
 
     #[test]
     fn an_expired_token_with_a_bad_signature_is_invalid_not_expired() {
-        let other = TokenKeys::new(b"another-secret-000000", Duration::from_secs(60), Duration::from_secs(60));
+        let other = TokenKeys::new(
+            b"another-secret-000000",
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
         let forged = other.access_token("u-1", NOW).expect("sign");
         assert_eq!(keys().verify(&forged, NOW + 3600), Err(TokenError::Invalid));
     }
@@ -152,7 +170,11 @@ mod tests {
     #[test]
     fn malformed_tokens_are_invalid() {
         for token in ["undefined", "", "a.b.c", "null"] {
-            assert_eq!(keys().verify(token, NOW), Err(TokenError::Invalid), "{token:?}");
+            assert_eq!(
+                keys().verify(token, NOW),
+                Err(TokenError::Invalid),
+                "{token:?}"
+            );
         }
     }
 
@@ -178,7 +200,11 @@ mod tests {
         }
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &WithNbf { user_id: "u-1", iat: NOW, nbf: i64::MAX / 2 },
+            &WithNbf {
+                user_id: "u-1",
+                iat: NOW,
+                nbf: i64::MAX / 2,
+            },
             &EncodingKey::from_secret(b"test-secret-0123456789"),
         )
         .expect("sign");

@@ -69,7 +69,10 @@ impl User {
 /// A nickname as `/testSignup` accepts it: present, trimmed, at most 8 characters
 /// (the signup limit of auth.md §1).
 pub fn parse_nickname(raw: Option<&str>) -> Result<String, &'static str> {
-    let nickname = raw.map(str::trim).filter(|n| !n.is_empty()).ok_or("닉네임을 입력해 주세요.")?;
+    let nickname = raw
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or("닉네임을 입력해 주세요.")?;
     if nickname.chars().count() > 8 {
         return Err("닉네임은 8자 이하로 입력해 주세요.");
     }
@@ -118,6 +121,9 @@ mod tests {
         assert!(parse_nickname(None).is_err());
         assert!(parse_nickname(Some("  ")).is_err());
         assert!(parse_nickname(Some("아홉글자닉네임이다")).is_err());
-        assert_eq!(parse_nickname(Some("여덟글자닉네임다")), Ok("여덟글자닉네임다".to_owned()));
+        assert_eq!(
+            parse_nickname(Some("여덟글자닉네임다")),
+            Ok("여덟글자닉네임다".to_owned())
+        );
     }
 }

@@ -55,12 +55,17 @@ pub async fn optional_user(app: &App, req: &Request) -> Result<Option<AuthUser>,
 }
 
 async fn authenticate(app: &App, req: &Request, mode: Mode) -> Result<Option<AuthUser>, ApiError> {
-    let raw = req.headers().get("authorization").map(|v| v.to_str().unwrap_or("\u{0}"));
+    let raw = req
+        .headers()
+        .get("authorization")
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
     let token = match (mode, raw) {
         (Mode::Optional, Some("Bearer undefined")) => return Ok(None),
         (Mode::Optional, None) => return Err(ApiError::bad_request(TOKEN_PROBLEM)),
         (Mode::Required, None | Some("")) => return Err(ApiError::bad_request(AUTH_MISSING)),
-        (_, Some(value)) => bearer(value, AUTH_MALFORMED, AUTH_NOT_BEARER).map_err(ApiError::bad_request)?,
+        (_, Some(value)) => {
+            bearer(value, AUTH_MALFORMED, AUTH_NOT_BEARER).map_err(ApiError::bad_request)?
+        }
     };
     let now = app.clock.now().timestamp();
     match app.tokens.verify(token, now) {
@@ -69,7 +74,10 @@ async fn authenticate(app: &App, req: &Request, mode: Mode) -> Result<Option<Aut
                 .db
                 .user(&claims.user_id)
                 .await
-                .map_err(|e| ApiError::Failed { message: TOKEN_PROBLEM, cause: e })?
+                .map_err(|e| ApiError::Failed {
+                    message: TOKEN_PROBLEM,
+                    cause: e,
+                })?
                 .ok_or_else(|| ApiError::bad_request(TOKEN_PROBLEM))?;
             metrics::record_user(&user.user_id);
             Ok(Some(AuthUser { user }))
@@ -96,23 +104,39 @@ async fn refresh(app: &App, req: &Request, now: i64) -> ApiError {
         Err(TokenError::Invalid) => return ApiError::bad_request(REFRESH_PROBLEM),
     };
     let user_agent = super::user_agent(req);
-    let stored = match app.db.refresh_token(&claims.user_id, &user_agent, now).await {
+    let stored = match app
+        .db
+        .refresh_token(&claims.user_id, &user_agent, now)
+        .await
+    {
         Ok(stored) => stored,
-        Err(cause) => return ApiError::Failed { message: REFRESH_PROBLEM, cause },
+        Err(cause) => {
+            return ApiError::Failed {
+                message: REFRESH_PROBLEM,
+                cause,
+            };
+        }
     };
     if stored.as_deref() != Some(token) {
         return ApiError::bad_request(REFRESH_MISMATCH);
     }
     match app.tokens.access_token(&claims.user_id, now) {
         Ok(token) => ApiError::TokenExpired { token },
-        Err(cause) => ApiError::Failed { message: REFRESH_PROBLEM, cause },
+        Err(cause) => ApiError::Failed {
+            message: REFRESH_PROBLEM,
+            cause,
+        },
     }
 }
 
 /// Splits `Bearer <token>` on single spaces exactly as the original did:
 /// anything but two parts is malformed, a first part other than `Bearer` is
 /// refused.
-fn bearer<'a>(value: &'a str, malformed: &'static str, not_bearer: &'static str) -> Result<&'a str, &'static str> {
+fn bearer<'a>(
+    value: &'a str,
+    malformed: &'static str,
+    not_bearer: &'static str,
+) -> Result<&'a str, &'static str> {
     let mut parts = value.split(' ');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(scheme), Some(token), None) if scheme == "Bearer" => Ok(token),

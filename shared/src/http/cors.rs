@@ -24,7 +24,10 @@ pub fn decorate(response: &mut Response<Body>, request_headers: &HeaderMap, orig
         headers.insert(http::header::VARY, HeaderValue::from_static("Origin"));
     }
     for (name, value) in SECURITY_HEADERS {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
 }
 
@@ -64,7 +67,10 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("cross-origin-resource-policy", "same-origin"),
     ("origin-agent-cluster", "?1"),
     ("referrer-policy", "no-referrer"),
-    ("strict-transport-security", "max-age=15552000; includeSubDomains"),
+    (
+        "strict-transport-security",
+        "max-age=15552000; includeSubDomains",
+    ),
     ("x-content-type-options", "nosniff"),
     ("x-dns-prefetch-control", "off"),
     ("x-download-options", "noopen"),
@@ -78,7 +84,10 @@ mod tests {
     use super::*;
 
     fn origins() -> Vec<String> {
-        crate::config::DEFAULT_ORIGINS.iter().map(|s| (*s).to_owned()).collect()
+        crate::config::DEFAULT_ORIGINS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -91,7 +100,11 @@ mod tests {
     #[test]
     fn an_allowed_origin_is_echoed_with_credentials() {
         let mut response = Response::new(Body::Empty);
-        decorate(&mut response, &headers(&[("origin", "https://erunjrun.com")]), &origins());
+        decorate(
+            &mut response,
+            &headers(&[("origin", "https://erunjrun.com")]),
+            &origins(),
+        );
         let h = response.headers();
         assert_eq!(h["access-control-allow-origin"], "https://erunjrun.com");
         assert_eq!(h["access-control-allow-credentials"], "true");
@@ -102,9 +115,20 @@ mod tests {
     #[test]
     fn a_foreign_origin_gets_no_allow_origin_header() {
         let mut response = Response::new(Body::Empty);
-        decorate(&mut response, &headers(&[("origin", "https://evil.example")]), &origins());
-        assert!(!response.headers().contains_key("access-control-allow-origin"));
-        assert_eq!(response.headers()["access-control-allow-credentials"], "true");
+        decorate(
+            &mut response,
+            &headers(&[("origin", "https://evil.example")]),
+            &origins(),
+        );
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin")
+        );
+        assert_eq!(
+            response.headers()["access-control-allow-credentials"],
+            "true"
+        );
     }
 
     #[test]
@@ -113,15 +137,24 @@ mod tests {
             &headers(&[
                 ("origin", "http://localhost:3000"),
                 ("access-control-request-method", "PATCH"),
-                ("access-control-request-headers", "authorization,reauthorization,content-type"),
+                (
+                    "access-control-request-headers",
+                    "authorization,reauthorization,content-type",
+                ),
             ]),
             &origins(),
         );
         let h = response.headers();
         assert_eq!(response.status(), 204);
         assert_eq!(h["access-control-allow-origin"], "http://localhost:3000");
-        assert_eq!(h["access-control-allow-methods"], "GET,HEAD,PUT,PATCH,POST,DELETE");
-        assert_eq!(h["access-control-allow-headers"], "authorization,reauthorization,content-type");
+        assert_eq!(
+            h["access-control-allow-methods"],
+            "GET,HEAD,PUT,PATCH,POST,DELETE"
+        );
+        assert_eq!(
+            h["access-control-allow-headers"],
+            "authorization,reauthorization,content-type"
+        );
         assert_eq!(h["vary"], "Origin, Access-Control-Request-Headers");
         assert!(!h.contains_key("access-control-max-age"));
     }

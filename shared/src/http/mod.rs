@@ -30,7 +30,11 @@ pub type Handler = fn(&'static App, Request) -> HandlerFuture;
 /// Runs one request through a handler: preflight, error mapping, CORS and
 /// security headers, one access-log line. Never fails: every outcome is an
 /// HTTP response.
-pub async fn dispatch(app: &'static App, handler: Handler, req: Request) -> (Response<Body>, std::sync::Arc<RequestStats>) {
+pub async fn dispatch(
+    app: &'static App,
+    handler: Handler,
+    req: Request,
+) -> (Response<Body>, std::sync::Arc<RequestStats>) {
     let started = Instant::now();
     let method = req.method().clone();
     let log_method = method.clone();
@@ -40,7 +44,9 @@ pub async fn dispatch(app: &'static App, handler: Handler, req: Request) -> (Res
         if method == http::Method::OPTIONS {
             return cors::preflight(req.headers(), &app.config.cors_origins);
         }
-        handler(app, req).await.unwrap_or_else(ApiError::into_response)
+        handler(app, req)
+            .await
+            .unwrap_or_else(ApiError::into_response)
     })
     .await;
     cors::decorate(&mut response, &headers, &app.config.cors_origins);
@@ -65,7 +71,9 @@ pub fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
 /// The `User-Agent` as the refresh-token slot uses it: a missing header is
 /// the literal `undefined`, as in the original (auth.md §2.2).
 pub fn user_agent(req: &Request) -> String {
-    header(req.headers(), "user-agent").unwrap_or("undefined").to_owned()
+    header(req.headers(), "user-agent")
+        .unwrap_or("undefined")
+        .to_owned()
 }
 
 /// A path parameter of the route template (`{id}`).
@@ -110,6 +118,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if bytes.len() > MAX_JSON_BYTES {
         return Err(ApiError::bad_request("request entity too large"));
     }
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("잘못된 요청 본문입니다: {e}")))
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("잘못된 요청 본문입니다: {e}")))
 }

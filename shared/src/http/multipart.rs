@@ -30,12 +30,19 @@ pub struct Form {
 impl Form {
     /// The first value of a text field.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of a text field, in order.
     pub fn texts(&self, name: &str) -> Vec<&str> {
-        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -119,13 +126,23 @@ mod tests {
         req
     }
 
-    const LIMITS: Limits = Limits { file_field: "image", max_files: 1, max_file_bytes: 10 };
+    const LIMITS: Limits = Limits {
+        file_field: "image",
+        max_files: 1,
+        max_file_bytes: 10,
+    };
 
     #[tokio::test]
     async fn text_fields_and_files_are_separated() {
-        let form = parse(&request(&[("nickname", None, "러너".as_bytes()), ("image", Some("a.png"), b"PNG")]), LIMITS)
-            .await
-            .expect("parsed");
+        let form = parse(
+            &request(&[
+                ("nickname", None, "러너".as_bytes()),
+                ("image", Some("a.png"), b"PNG"),
+            ]),
+            LIMITS,
+        )
+        .await
+        .expect("parsed");
         assert_eq!(form.text("nickname"), Some("러너"));
         assert_eq!(form.files.len(), 1);
         assert_eq!(form.files[0].file_name, "a.png");
@@ -135,24 +152,37 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_over_the_limit_is_too_large() {
-        let err = parse(&request(&[("image", Some("a.png"), &[0u8; 11])]), LIMITS).await.expect_err("too large");
+        let err = parse(&request(&[("image", Some("a.png"), &[0u8; 11])]), LIMITS)
+            .await
+            .expect_err("too large");
         assert_eq!(err.to_string(), FILE_TOO_LARGE);
     }
 
     #[tokio::test]
     async fn a_file_in_another_field_or_one_too_many_is_unexpected() {
-        let err = parse(&request(&[("photo", Some("a.png"), b"x")]), LIMITS).await.expect_err("field");
-        assert_eq!(err.to_string(), UNEXPECTED_FIELD);
-        let err = parse(&request(&[("image", Some("a.png"), b"x"), ("image", Some("b.png"), b"y")]), LIMITS)
+        let err = parse(&request(&[("photo", Some("a.png"), b"x")]), LIMITS)
             .await
-            .expect_err("count");
+            .expect_err("field");
+        assert_eq!(err.to_string(), UNEXPECTED_FIELD);
+        let err = parse(
+            &request(&[
+                ("image", Some("a.png"), b"x"),
+                ("image", Some("b.png"), b"y"),
+            ]),
+            LIMITS,
+        )
+        .await
+        .expect_err("count");
         assert_eq!(err.to_string(), UNEXPECTED_FIELD);
     }
 
     #[tokio::test]
     async fn a_body_that_is_not_multipart_is_a_clear_400() {
         let mut req = Request::new(lambda_http::Body::Text("{}".into()));
-        req.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
+        req.headers_mut().insert(
+            "content-type",
+            http::HeaderValue::from_static("application/json"),
+        );
         let err = parse(&req, LIMITS).await.expect_err("not multipart");
         assert!(matches!(err, ApiError::BadRequest(_)));
     }

@@ -18,9 +18,10 @@ pub fn json(status: u16, value: &impl Serialize) -> Response<Body> {
     });
     let mut response = Response::new(Body::Binary(body));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(JSON));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(JSON),
+    );
     response
 }
 
@@ -32,8 +33,9 @@ pub fn ok(value: &impl Serialize) -> ApiResult {
 /// The catch-all answer for unknown routes (cross-cutting.md §7).
 pub fn catch_all() -> Response<Body> {
     let mut response = Response::new(Body::Text("테스트 성공".to_owned()));
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(HTML));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(HTML),
+    );
     response
 }

@@ -32,13 +32,19 @@ pub struct IndexKey {
 
 /// `USER#<uid> / PROFILE`: the user record.
 pub fn user(user_id: &str) -> Key {
-    Key { pk: user_pk(user_id), sk: "PROFILE".into() }
+    Key {
+        pk: user_pk(user_id),
+        sk: "PROFILE".into(),
+    }
 }
 
 /// GSI1 entry of a **test** account only (sparse: real users are not in it):
 /// `TESTUSER#<nickname> / USER#<uid>`, for `/testlogin`'s (nickname, password) lookup.
 pub fn test_account_index(nickname: &str, user_id: &str) -> IndexKey {
-    IndexKey { pk: test_account_pk(nickname), sk: user_pk(user_id) }
+    IndexKey {
+        pk: test_account_pk(nickname),
+        sk: user_pk(user_id),
+    }
 }
 
 pub fn test_account_pk(nickname: &str) -> String {
@@ -49,7 +55,10 @@ pub fn test_account_pk(nickname: &str) -> String {
 /// (user, browser). The User-Agent is hashed so long headers make short keys.
 pub fn refresh_token(user_id: &str, user_agent: &str) -> Key {
     let digest = Sha256::digest(user_agent.as_bytes());
-    Key { pk: user_pk(user_id), sk: format!("REFRESH#{}", hex::encode(digest)) }
+    Key {
+        pk: user_pk(user_id),
+        sk: format!("REFRESH#{}", hex::encode(digest)),
+    }
 }
 
 fn user_pk(user_id: &str) -> String {

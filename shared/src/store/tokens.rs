@@ -8,7 +8,13 @@ use super::keys;
 
 impl Db {
     /// Stores (overwrites) the refresh token of this browser.
-    pub async fn put_refresh_token(&self, user_id: &str, user_agent: &str, token: &str, expires_at: i64) -> anyhow::Result<()> {
+    pub async fn put_refresh_token(
+        &self,
+        user_id: &str,
+        user_agent: &str,
+        token: &str,
+        expires_at: i64,
+    ) -> anyhow::Result<()> {
         let key = keys::refresh_token(user_id, user_agent);
         self.client
             .put_item()
@@ -26,7 +32,12 @@ impl Db {
 
     /// The stored refresh token of this browser, if present and not expired
     /// at `now` (TTL deletion is lazy, so expiry is checked here too).
-    pub async fn refresh_token(&self, user_id: &str, user_agent: &str, now: i64) -> anyhow::Result<Option<String>> {
+    pub async fn refresh_token(
+        &self,
+        user_id: &str,
+        user_agent: &str,
+        now: i64,
+    ) -> anyhow::Result<Option<String>> {
         let key = keys::refresh_token(user_id, user_agent);
         let out = self
             .client
@@ -38,7 +49,9 @@ impl Db {
             .send()
             .await
             .context("get refresh token")?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
         let expires_at = item
             .get(keys::EXPIRES_AT)
             .and_then(|v| v.as_n().ok())
@@ -49,7 +62,11 @@ impl Db {
         Ok(item.get("token").and_then(|v| v.as_s().ok()).cloned())
     }
 
-    pub async fn delete_refresh_token(&self, user_id: &str, user_agent: &str) -> anyhow::Result<()> {
+    pub async fn delete_refresh_token(
+        &self,
+        user_id: &str,
+        user_agent: &str,
+    ) -> anyhow::Result<()> {
         let key = keys::refresh_token(user_id, user_agent);
         self.client
             .delete_item()

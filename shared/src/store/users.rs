@@ -41,7 +41,10 @@ impl Db {
             .send()
             .await
             .context("get user")?;
-        out.item.map(serde_dynamo::from_item).transpose().context("decode user")
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode user")
     }
 
     /// Puts a new user; never overwrites an existing id. Test accounts also
@@ -67,7 +70,10 @@ impl Db {
             .await;
         match result {
             Ok(_) => Ok(CreateOutcome::Created),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
                 Ok(CreateOutcome::AlreadyExists)
             }
             Err(e) => Err(e).context("put user"),
@@ -76,7 +82,11 @@ impl Db {
 
     /// The test account with this nickname whose `social` equals `password`
     /// (one Query on the sparse GSI1; real accounts are never in it).
-    pub async fn test_account(&self, nickname: &str, password: &str) -> anyhow::Result<Option<User>> {
+    pub async fn test_account(
+        &self,
+        nickname: &str,
+        password: &str,
+    ) -> anyhow::Result<Option<User>> {
         let out = self
             .client
             .query()
@@ -89,7 +99,8 @@ impl Db {
             .send()
             .await
             .context("query test accounts")?;
-        let users: Vec<User> = serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode user")?;
+        let users: Vec<User> =
+            serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode user")?;
         Ok(users.into_iter().find(User::is_test_account))
     }
 }

@@ -1,0 +1,88 @@
+//! The single table of HTTP routes. template.yaml has one function per row
+//! (same method, path and `ERUN_ROUTE`), checked by `tests/api/template.rs`;
+//! the dev gateway serves every row on one port.
+
+use shared::http::Handler;
+
+use crate::handlers::{auth, fallback, user};
+
+pub struct Route {
+    /// HTTP method as API Gateway spells it, or `ANY`.
+    pub method: &'static str,
+    /// API Gateway path syntax (`{id}`, `{proxy+}`).
+    pub path: &'static str,
+    /// `ERUN_ROUTE` of the function serving it.
+    pub name: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal => $name:literal, $handler:path) => {
+        Route {
+            method: stringify!($method),
+            path: $path,
+            name: $name,
+            handler: |app, req| Box::pin($handler(app, req)),
+        }
+    };
+}
+
+pub static ROUTES: &[Route] = &[
+    // ---- test accounts (answer only with ENABLE_TEST_ROUTES=1) ----
+    route!(POST "/testSignup" => "test-signup", auth::test_signup),
+    route!(POST "/testlogin" => "test-login", auth::test_login),
+    // ---- user ----
+    route!(GET "/user/auth" => "user-auth", user::auth),
+    route!(DELETE "/user/logout" => "user-logout", user::logout),
+    // ---- catch-all: unknown routes and every CORS preflight ----
+    route!(ANY "/" => "fallback", fallback::not_found),
+    route!(ANY "/{proxy+}" => "fallback", fallback::not_found),
+];
+
+/// The route a function serves, by its `ERUN_ROUTE` name.
+pub fn by_name(name: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.name == name)
+}
+
+/// The route named by the environment variable `var`; a missing or unknown
+/// name is a loud start-up error (a misconfigured function must not serve).
+pub fn from_env(var: &str) -> anyhow::Result<&'static Route> {
+    let name = std::env::var(var).map_err(|_| anyhow::anyhow!("{var} must name a route"))?;
+    by_name(&name).ok_or_else(|| anyhow::anyhow!("{var}={name:?} is not in the route table"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_method_and_path_appears_once() {
+        let mut seen = HashSet::new();
+        for r in ROUTES {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "duplicate route {} {}",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn route_names_are_kebab_case() {
+        for r in ROUTES {
+            assert!(
+                r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                r.name
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_route_name_is_refused() {
+        assert!(by_name("no-such-route").is_none());
+        assert_eq!(by_name("user-auth").map(|r| r.path), Some("/user/auth"));
+    }
+}
