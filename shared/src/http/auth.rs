@@ -139,7 +139,7 @@ fn bearer<'a>(
 ) -> Result<&'a str, &'static str> {
     let mut parts = value.split(' ');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(scheme), Some(token), None) if scheme == "Bearer" => Ok(token),
+        (Some("Bearer"), Some(token), None) => Ok(token),
         (Some(_), Some(_), None) => Err(not_bearer),
         _ => Err(malformed),
     }
