@@ -11,6 +11,11 @@ pub const DEFAULT_ORIGINS: &[&str] = &[
     "https://www.erunjrun.com",
 ];
 
+/// The original's CDN (contract images.md §5); deployments set `CDN_BASE_URL`.
+pub const DEFAULT_CDN_BASE: &str = "https://dpnlaom97ul1b.cloudfront.net";
+/// Where the six theme default thumbnails live.
+pub const DEFAULT_THEME_IMAGE_BASE: &str = "https://erunjrungroup.s3.ap-northeast-2.amazonaws.com";
+
 #[derive(Clone)]
 pub struct Config {
     /// The single DynamoDB table.
@@ -24,6 +29,8 @@ pub struct Config {
     /// `/testSignup` and `/testlogin` answer only when this is on.
     pub enable_test_routes: bool,
     pub cors_origins: Vec<String>,
+    /// CDN and default-thumbnail bases for image URLs in responses.
+    pub images: crate::domain::image::ImageUrls,
 }
 
 impl std::fmt::Debug for Config {
@@ -36,6 +43,7 @@ impl std::fmt::Debug for Config {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("enable_test_routes", &self.enable_test_routes)
             .field("cors_origins", &self.cors_origins)
+            .field("images", &self.images)
             .finish()
     }
 }
@@ -77,6 +85,11 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_else(|| DEFAULT_ORIGINS.iter().map(|s| (*s).to_owned()).collect()),
+            images: crate::domain::image::ImageUrls {
+                cdn_base: get("CDN_BASE_URL").unwrap_or_else(|| DEFAULT_CDN_BASE.to_owned()),
+                default_base: get("DEFAULT_IMAGE_BASE")
+                    .unwrap_or_else(|| DEFAULT_THEME_IMAGE_BASE.to_owned()),
+            },
         })
     }
 }

@@ -1,4 +1,6 @@
 //! Pure types and rules: no AWS, no Lambda, no DynamoDB attribute values.
 
+pub mod alarm;
+pub mod image;
 pub mod token;
 pub mod user;

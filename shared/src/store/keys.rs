@@ -61,7 +61,237 @@ pub fn refresh_token(user_id: &str, user_agent: &str) -> Key {
     }
 }
 
-fn user_pk(user_id: &str) -> String {
+/// `SOCIAL#<provider>#<socialId> / SOCIAL`: (provider, id) → userId, unique by key.
+pub fn social(provider: &str, social_id: &str) -> Key {
+    Key {
+        pk: format!("SOCIAL#{provider}#{social_id}"),
+        sk: "SOCIAL".into(),
+    }
+}
+
+/// `USER#<uid> / PHONE_CODE`: the pending SMS verification code.
+pub fn phone_code(user_id: &str) -> Key {
+    Key {
+        pk: user_pk(user_id),
+        sk: "PHONE_CODE".into(),
+    }
+}
+
+/// `USER#<uid> / THROTTLE#<action>`: a short-lived marker (run creation 10 s
+/// rule, SMS send rate), written conditionally.
+pub fn throttle(user_id: &str, action: &str) -> Key {
+    Key {
+        pk: user_pk(user_id),
+        sk: format!("THROTTLE#{action}"),
+    }
+}
+
+// ---- group runs ----
+
+pub fn group_pk(group_id: &str) -> String {
+    format!("GROUP#{group_id}")
+}
+
+/// `GROUP#<gid> / META`: the run itself.
+pub fn group(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "META".into(),
+    }
+}
+
+/// GSI1 entry of a run: `GROUPS / <startUtc>#<gid>` (feeds, main page, by start).
+pub fn group_feed_index(start_utc: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: GROUPS.into(),
+        sk: format!("{start_utc}#{group_id}"),
+    }
+}
+
+pub const GROUPS: &str = "GROUPS";
+
+/// GSI2 entry of a run: `USER#<host> / HOST#<startUtc>#<gid>` (runs a user hosts).
+pub fn hosted_group_index(host_id: &str, start_utc: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(host_id),
+        sk: format!("{HOSTED}{start_utc}#{group_id}"),
+    }
+}
+
+pub const HOSTED: &str = "HOST#";
+
+/// `GROUP#<gid> / APPLY#<uid>`: one member; lives in the run's collection.
+pub fn apply(group_id: &str, user_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: format!("{APPLY}{user_id}"),
+    }
+}
+
+pub const APPLY: &str = "APPLY#";
+
+/// GSI2 entry of a membership: `USER#<uid> / APPLY#<startUtc>#<gid>`.
+pub fn applied_group_index(user_id: &str, start_utc: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(user_id),
+        sk: format!("{APPLY}{start_utc}#{group_id}"),
+    }
+}
+
+/// `GROUP#<gid> / CHAT#<createdUtc>#<seq>`: one chat message.
+pub fn chat(group_id: &str, created_utc: &str, seq: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: format!("{CHAT}{created_utc}#{seq}"),
+    }
+}
+
+pub const CHAT: &str = "CHAT#";
+
+// ---- courses ----
+
+pub fn course_pk(course_id: &str) -> String {
+    format!("COURSE#{course_id}")
+}
+
+/// `COURSE#<cid> / META`: the course with its counters.
+pub fn course(course_id: &str) -> Key {
+    Key {
+        pk: course_pk(course_id),
+        sk: "META".into(),
+    }
+}
+
+pub const COURSES: &str = "COURSES";
+
+/// GSI1 entry of a course: `COURSES / <createdUtc>#<cid>`.
+pub fn course_feed_index(created_utc: &str, course_id: &str) -> IndexKey {
+    IndexKey {
+        pk: COURSES.into(),
+        sk: format!("{created_utc}#{course_id}"),
+    }
+}
+
+/// GSI2 entry of a course: `USER#<author> / COURSE#<createdUtc>#<cid>`.
+pub fn authored_course_index(author_id: &str, created_utc: &str, course_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(author_id),
+        sk: format!("{AUTHORED_COURSE}{created_utc}#{course_id}"),
+    }
+}
+
+pub const AUTHORED_COURSE: &str = "COURSE#";
+
+/// `COURSE#<cid> / BOOKMARK#<uid>`: one per (course, user) by key.
+pub fn bookmark(course_id: &str, user_id: &str) -> Key {
+    Key {
+        pk: course_pk(course_id),
+        sk: format!("{BOOKMARK}{user_id}"),
+    }
+}
+
+pub const BOOKMARK: &str = "BOOKMARK#";
+
+/// GSI2 entry of a bookmark: `USER#<uid> / BOOKMARK#<createdUtc>#<cid>`.
+pub fn bookmarked_course_index(user_id: &str, created_utc: &str, course_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(user_id),
+        sk: format!("{BOOKMARK}{created_utc}#{course_id}"),
+    }
+}
+
+/// `COURSE#<cid> / STAR#<uid>`: one rating per (course, user) by key.
+pub fn star(course_id: &str, user_id: &str) -> Key {
+    Key {
+        pk: course_pk(course_id),
+        sk: format!("{STAR}{user_id}"),
+    }
+}
+
+pub const STAR: &str = "STAR#";
+
+// ---- comments and replies (in the post's collection) ----
+
+/// The partition of a post: `GROUP#<id>` or `COURSE#<id>`.
+pub fn post_pk(category: PostKind, post_id: &str) -> String {
+    match category {
+        PostKind::Group => group_pk(post_id),
+        PostKind::Course => course_pk(post_id),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    Group,
+    Course,
+}
+
+/// `<post> / COMMENT#<createdUtc>#<commentId>`.
+pub fn comment(post: PostKind, post_id: &str, created_utc: &str, comment_id: &str) -> Key {
+    Key {
+        pk: post_pk(post, post_id),
+        sk: format!("{COMMENT}{created_utc}#{comment_id}"),
+    }
+}
+
+pub const COMMENT: &str = "COMMENT#";
+
+/// GSI1 entry of a comment: `COMMENT#<commentId> / COMMENT` (find by id).
+pub fn comment_id_index(comment_id: &str) -> IndexKey {
+    IndexKey {
+        pk: format!("{COMMENT}{comment_id}"),
+        sk: "COMMENT".into(),
+    }
+}
+
+/// `<post> / REPLY#<createdUtc>#<recommentId>`.
+pub fn reply(post: PostKind, post_id: &str, created_utc: &str, recomment_id: &str) -> Key {
+    Key {
+        pk: post_pk(post, post_id),
+        sk: format!("{REPLY}{created_utc}#{recomment_id}"),
+    }
+}
+
+pub const REPLY: &str = "REPLY#";
+
+/// GSI1 entry of a reply: `RECOMMENT#<recommentId> / RECOMMENT`.
+pub fn reply_id_index(recomment_id: &str) -> IndexKey {
+    IndexKey {
+        pk: format!("RECOMMENT#{recomment_id}"),
+        sk: "RECOMMENT".into(),
+    }
+}
+
+/// GSI2 entry of anything a user wrote: `USER#<uid> / <prefix><createdUtc>#<id>`.
+pub fn authored_index(user_id: &str, prefix: &str, created_utc: &str, id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(user_id),
+        sk: format!("{prefix}{created_utc}#{id}"),
+    }
+}
+
+// ---- alarms ----
+
+/// `USER#<uid> / ALARM#<createdUtc>#<alarmId>`: in the recipient's partition.
+pub fn alarm(user_id: &str, created_utc: &str, alarm_id: &str) -> Key {
+    Key {
+        pk: user_pk(user_id),
+        sk: format!("{ALARM}{created_utc}#{alarm_id}"),
+    }
+}
+
+pub const ALARM: &str = "ALARM#";
+
+/// `ALARM#<alarmId> / SENT`: written before an SMS goes out, at most once.
+pub fn alarm_sent(alarm_id: &str) -> Key {
+    Key {
+        pk: format!("{ALARM}{alarm_id}"),
+        sk: "SENT".into(),
+    }
+}
+
+pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
 }
 

@@ -3,9 +3,13 @@
 //! Store methods return `anyhow::Result`; expected conditional-write
 //! outcomes are values (`…Outcome`), never raw SDK errors.
 
+mod alarms;
+mod batch;
 pub mod keys;
 mod tokens;
 mod users;
+
+pub use batch::{Item, delete_request, key_map, put_request};
 
 use aws_sdk_dynamodb::Client;
 

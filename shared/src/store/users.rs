@@ -47,6 +47,17 @@ impl Db {
             .context("decode user")
     }
 
+    /// Profiles of many users in one BatchGetItem (per 100), by id.
+    pub async fn users(
+        &self,
+        user_ids: &[&str],
+    ) -> anyhow::Result<std::collections::HashMap<String, User>> {
+        let keys: Vec<Key> = user_ids.iter().map(|id| keys::user(id)).collect();
+        let items = self.batch_get(&keys).await.context("get users")?;
+        let users: Vec<User> = serde_dynamo::from_items(items).context("decode users")?;
+        Ok(users.into_iter().map(|u| (u.user_id.clone(), u)).collect())
+    }
+
     /// Puts a new user; never overwrites an existing id. Test accounts also
     /// get the sparse GSI1 entry `/testlogin` queries.
     pub async fn create_user(&self, user: &User) -> anyhow::Result<CreateOutcome> {

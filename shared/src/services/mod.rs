@@ -1,0 +1,3 @@
+//! Outside systems reached by the functions.
+
+pub mod images;

@@ -1,0 +1,122 @@
+//! Batch reads and writes with DynamoDB's size limits and retries of
+//! unprocessed entries, so callers never loop per item.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+};
+
+use super::Db;
+use super::keys::{self, Key};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+const MAX_ATTEMPTS: u32 = 8;
+
+pub fn put_request(item: Item) -> anyhow::Result<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+        .build())
+}
+
+pub fn delete_request(key: &Key) -> anyhow::Result<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .delete_request(
+            DeleteRequest::builder()
+                .set_key(Some(key_map(key)))
+                .build()?,
+        )
+        .build())
+}
+
+pub fn key_map(key: &Key) -> Item {
+    HashMap::from([
+        (keys::PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (keys::SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(20 << attempt.min(6))).await;
+}
+
+impl Db {
+    /// BatchWriteItem in chunks of 25; unprocessed requests are retried with backoff.
+    pub async fn batch_write(&self, requests: Vec<WriteRequest>) -> anyhow::Result<()> {
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                if attempt == MAX_ATTEMPTS {
+                    bail!(
+                        "{} writes still unprocessed after {MAX_ATTEMPTS} attempts",
+                        pending.len()
+                    );
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .context("batch write")?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    backoff(attempt).await;
+                }
+                attempt += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// BatchGetItem of distinct keys in chunks of 100 (one round-trip per
+    /// chunk when nothing is throttled); missing items are simply absent.
+    pub async fn batch_get(&self, keys: &[Key]) -> anyhow::Result<Vec<Item>> {
+        let mut unique: Vec<&Key> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !unique.contains(&key) {
+                unique.push(key);
+            }
+        }
+        let mut items = Vec::with_capacity(unique.len());
+        for chunk in unique.chunks(100) {
+            let mut pending = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.iter().map(|k| key_map(k)).collect()))
+                .build()?;
+            let mut attempt = 0;
+            loop {
+                if attempt == MAX_ATTEMPTS {
+                    bail!("reads still unprocessed after {MAX_ATTEMPTS} attempts");
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .context("batch get")?;
+                items.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                    Some(rest) if !rest.keys.is_empty() => {
+                        pending = rest;
+                        backoff(attempt).await;
+                        attempt += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(items)
+    }
+}
