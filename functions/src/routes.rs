@@ -34,6 +34,11 @@ pub static ROUTES: &[Route] = &[
     // ---- user ----
     route!(GET "/user/auth" => "user-auth", user::auth),
     route!(DELETE "/user/logout" => "user-logout", user::logout),
+    // (users issue: social login, /auth/*, SMS, account deletion — below this line)
+    // ---- group ----
+    // ---- course ----
+    // ---- comment / recomment ----
+    // ---- alarm ----
     // ---- catch-all: unknown routes and every CORS preflight ----
     route!(ANY "/" => "fallback", fallback::not_found),
     route!(ANY "/{proxy+}" => "fallback", fallback::not_found),

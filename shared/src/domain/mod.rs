@@ -1,6 +1,7 @@
 //! Pure types and rules: no AWS, no Lambda, no DynamoDB attribute values.
 
 pub mod alarm;
+pub mod group;
 pub mod image;
 pub mod token;
 pub mod user;
