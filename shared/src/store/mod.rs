@@ -5,7 +5,7 @@
 
 mod alarms;
 mod batch;
-mod groups;
+pub mod groups;
 pub mod keys;
 mod tokens;
 mod users;
