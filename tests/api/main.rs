@@ -8,4 +8,5 @@ mod helpers;
 mod auth;
 mod cors;
 mod events;
+mod group;
 mod template;

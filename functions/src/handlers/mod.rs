@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod fallback;
+pub mod group;
 pub mod user;

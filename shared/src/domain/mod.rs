@@ -3,5 +3,6 @@
 pub mod alarm;
 pub mod group;
 pub mod image;
+pub mod number;
 pub mod token;
 pub mod user;
