@@ -37,10 +37,11 @@ class Runtime(BaseHTTPRequestHandler):
         if not self.path.endswith("/runtime/invocation/next"):
             self.send_error(404)
             return
-        if Runtime.handed_out:  # one invocation per process; park the poller
-            time.sleep(30)
+        if type(self).handed_out:  # one invocation per process; park the poller
+            type(self).served.wait(10)
+            time.sleep(0.5)
             return
-        Runtime.handed_out = True
+        type(self).handed_out = True
         self.send_response(200)
         self.send_header("Lambda-Runtime-Aws-Request-Id", "bench-1")
         self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 10_000))
@@ -53,16 +54,20 @@ class Runtime(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
-        Runtime.response = (self.path, self.rfile.read(length))
+        type(self).response = (self.path, self.rfile.read(length))
         self.send_response(202)
         self.send_header("Content-Length", "0")
         self.end_headers()
-        Runtime.served.set()
+        type(self).served.set()
 
 
-def one_run(port):
-    Runtime.served.clear()
-    Runtime.handed_out = False
+def one_run():
+    # A fresh emulator per run: a killed process's last poll cannot steal the next event.
+    handler = type("RunRuntime", (Runtime,), {"served": threading.Event(), "handed_out": False, "response": None})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
     env = dict(os.environ)
     env.update({
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
@@ -80,25 +85,23 @@ def one_run(port):
         "AWS_LAMBDA_LOG_LEVEL": "error",
     })
     start = time.perf_counter()
-    proc = subprocess.Popen([BINARY], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ok = Runtime.served.wait(10)
+    proc = subprocess.Popen([BINARY], env=env, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("DEBUG") else subprocess.DEVNULL)
+    ok = handler.served.wait(10)
     elapsed = time.perf_counter() - start
     proc.kill()
     proc.wait()
+    server.shutdown()
+    server.server_close()
     if not ok:
         raise SystemExit("the function never answered")
-    path, body = Runtime.response
+    path, body = handler.response
     assert path.endswith("/bench-1/response"), path
     status = json.loads(body)["statusCode"]
     return elapsed * 1000, status
 
 
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    results = [one_run(port) for _ in range(RUNS)]
+    results = [one_run() for _ in range(RUNS)]
     times = [t for t, _ in results]
     statuses = {s for _, s in results}
     print(f"cold start (spawn -> first response), {RUNS} runs of {os.path.relpath(BINARY, ROOT)}: "

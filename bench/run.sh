@@ -15,7 +15,6 @@ cd "$ROOT"
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-16}"
-USERS="${USERS:-50}"
 
 install_tools
 command -v wrk >/dev/null || { log "installing wrk"; apt_install wrk; }
@@ -33,17 +32,16 @@ TABLE_NAME="bench-$(date +%s)" IMAGE_BUCKET="bench-images-$(date +%s)" \
 GW_PID=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "$BASE/" && break; sleep 0.1; done
 
-log "seeding $USERS users through the API"
-TOKENS=()
-for i in $(seq 1 "$USERS"); do
-  curl -s -o /dev/null -H 'content-type: application/json' -d "{\"nickname\":\"bench$i\",\"password\":\"pw\"}" "$BASE/testSignup"
-  TOKENS+=("$(curl -s -H 'content-type: application/json' -d "{\"nickname\":\"bench$i\",\"password\":\"pw\"}" "$BASE/testlogin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')")
-done
-export TOKEN="${TOKENS[0]}"
+log "seeding through the API: 50 users, 200 runs (160 upcoming), ~440 applications"
+SEED="$(python3 bench/seed.py "$BASE")"
+log "seeded: $SEED"
+export TOKEN="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$SEED")"
+GROUP_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["groupId"])' "$SEED")"
 
-printf '\n%-34s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
+printf '\n%-44s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
 while read -r method path auth; do
   [ -z "${method:-}" ] || [ "${method:0:1}" = "#" ] && continue
+  path="${path//\{groupId\}/$GROUP_ID}"
   case "$auth" in
     token) header="Authorization: Bearer $TOKEN" ;;
     anonymous) header="Authorization: Bearer undefined" ;;
@@ -57,5 +55,5 @@ while read -r method path auth; do
   p50=$(awk '$1=="50%"{print $2}' <<<"$out")
   p99=$(awk '$1=="99%"{print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/{print $NF}' <<<"$out")
-  printf '%-34s %10s %10s %10s %12s %s\n' "$method $path ($auth)" "$rps" "$p50" "$p99" "${calls:-?}" "${non2xx:+(non-2xx: $non2xx)}"
+  printf '%-44s %10s %10s %10s %12s %s\n' "$method $path ($auth)" "$rps" "$p50" "$p99" "${calls:-?}" "${non2xx:+(non-2xx: $non2xx)}"
 done < bench/endpoints.txt

@@ -663,6 +663,12 @@ async fn closed_and_past_runs_appear_only_with_finish_1() {
         anonymous(&app, "/group/all").await.json()["data"],
         json!([])
     );
+    let only_exactly_one = anonymous(&app, "/group/all?finish=1/").await.json();
+    assert_eq!(
+        only_exactly_one["data"],
+        json!([]),
+        "only exactly `1` includes finished runs"
+    );
     let with_finished = anonymous(&app, "/group/all?finish=1").await.json();
     assert_eq!(with_finished["data"][0]["groupId"], id);
     assert_eq!(with_finished["data"][0]["applyEndTime"], "0 일");
@@ -720,6 +726,10 @@ async fn prefer_needs_a_login_and_matches_the_users_region_and_distance() {
             .error_message(),
         "로그인 후 사용할 수 있습니다"
     );
+    let no_header = app
+        .request(reqwest::Method::GET, "/group/prefer", None)
+        .await;
+    assert_eq!(no_header.error_message(), shared::http::auth::TOKEN_PROBLEM);
     let nothing = app.get("/group/prefer?page=1&size=6", &token).await.json();
     assert_eq!(
         nothing["data"],
@@ -775,6 +785,13 @@ async fn mypage_lists_hosted_runs_with_attendance_and_refuses_unknown_users() {
     assert_eq!(reply["data"][0]["groupId"], id);
     assert_eq!(reply["data"][0]["attendance"], false);
     assert_eq!(reply["data"][0]["applyState"], true);
+    // Past runs stay on the host's page.
+    app.shift_clock(30 * 86_400).await;
+    let later = anonymous(&app, &format!("/group/mypage?userId={host}"))
+        .await
+        .json();
+    assert_eq!(later["data"][0]["groupId"], id);
+    assert_eq!(later["data"][0]["applyEndTime"], "0 일");
     assert_eq!(
         anonymous(&app, "/group/mypage?userId=nobody")
             .await
