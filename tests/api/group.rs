@@ -1451,3 +1451,129 @@ async fn a_host_at_100_points_stays_at_100_after_a_good_evaluation() {
     assert_eq!(reply.json()["success"], true);
     assert_eq!(manner_point(&app, &host_id).await, 100.0);
 }
+
+#[tokio::test]
+async fn an_edit_racing_with_applications_never_loses_a_member_from_the_count() {
+    let app = spawn_app().await;
+    let run = Run::in_days(3, "07:00").set("maxPeople", "10");
+    let (id, _, host) = hosted_run(&app, "호스트", &run).await;
+    let mut tokens = Vec::new();
+    for i in 0..6 {
+        tokens.push(app.login_as(&format!("러너{i}")).await.1);
+    }
+    let path = format!("/group/{id}/apply");
+    let applies = join_all(tokens.iter().map(|t| app.post_json_auth(&path, t)));
+    let edit = patch(
+        &app,
+        &host,
+        &id,
+        edit_form(&run.clone().set("title", "동시에 수정"), &[], 0),
+    );
+    let (_, edited) = tokio::join!(applies, edit);
+    assert!(
+        edited.status == 200 || edited.error_message() == "그룹러닝 게시물 수정이 실패하였습니다"
+    );
+    let items = partition(&app, &format!("GROUP#{id}")).await;
+    let members = items
+        .iter()
+        .filter(|i| i["SK"].as_s().is_ok_and(|s| s.starts_with("APPLY#")))
+        .count();
+    let meta = items
+        .iter()
+        .find(|i| i["SK"].as_s().is_ok_and(|s| s == "A#META"))
+        .expect("meta");
+    let count: usize = meta["applyCount"]
+        .as_n()
+        .expect("n")
+        .parse()
+        .expect("count");
+    assert_eq!(members, 7);
+    assert_eq!(count, members, "the counter always matches the member rows");
+}
+
+#[tokio::test]
+async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_run() {
+    use shared::domain::group::{Group, GroupText, Member, sort_for_list, start_instant};
+    use shared::time::instant_key;
+    let app = spawn_app().await;
+    // Put "now" at 00:30 KST so that today still has runs hours ahead.
+    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let midnight = start_instant(today, chrono::NaiveTime::from_hms_opt(0, 30, 0).expect("t"));
+    app.app
+        .clock
+        .set_offset_seconds((midnight - Utc::now()).num_seconds());
+    let now = app.app.clock.now();
+    let mut all = Vec::new();
+    for i in 0..130u32 {
+        let (days, hour) = ((i % 26) as i64, 5 + (i * 7) % 18);
+        let date = today + Duration::days(days);
+        let time = chrono::NaiveTime::from_hms_opt(hour, (i % 4) * 15, 0).expect("t");
+        let id = format!("g{i:03}");
+        let group = Group {
+            group_id: id.clone(),
+            user_id: format!("host{i}"),
+            title: format!("run {i}"),
+            max_people: 5,
+            date: date.format("%Y-%m-%d").to_string(),
+            standby_time: time.format("%H:%M:%S").to_string(),
+            finish_time: None,
+            starts_at: instant_key(start_instant(date, time)),
+            distance: f64::from(i % 20),
+            speed: "pace".into(),
+            location: "서울 서초구".into(),
+            parking: None,
+            baggage: None,
+            region: (i % 3) as u8,
+            timecode: 1,
+            thema: "산".into(),
+            chatting_room: String::new(),
+            thumbnails: vec![],
+            images_resized: false,
+            apply_count: 1,
+            created_at: instant_key(now),
+            updated_at: instant_key(now),
+        };
+        let host = Member {
+            apply_id: id.clone(),
+            group_id: id.clone(),
+            user_id: group.user_id.clone(),
+            host_id: group.user_id.clone(),
+            starts_at: group.starts_at.clone(),
+            attendance: false,
+            evaluation: 0,
+            applied_at: instant_key(now),
+        };
+        let text = GroupText {
+            map_lat_lng: "[]".into(),
+            content: None,
+        };
+        app.app
+            .db
+            .create_group(&group, &text, &host, now.timestamp() - 100)
+            .await
+            .expect("seed");
+        all.push(group);
+    }
+    let from = shared::domain::group::recruiting_from(now);
+    for (region, label) in [(None, "every run"), (Some(1u8), "one region")] {
+        let matches = |g: &Group| g.starts_at >= from && region.is_none_or(|r| g.region == r);
+        let mut expected: Vec<Group> = all.iter().filter(|g| matches(g)).cloned().collect();
+        sort_for_list(&mut expected, now);
+        for needed in [1, 6, 12, 30, 100, 500] {
+            let got = shared::services::groups::feed(app.app, Some(&from), matches, Some(needed))
+                .await
+                .expect("feed");
+            let got: Vec<&str> = got
+                .iter()
+                .take(needed)
+                .map(|g| g.group_id.as_str())
+                .collect();
+            let want: Vec<&str> = expected
+                .iter()
+                .take(needed)
+                .map(|g| g.group_id.as_str())
+                .collect();
+            assert_eq!(got, want, "{label}, first {needed}");
+        }
+    }
+}

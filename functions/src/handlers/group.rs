@@ -237,12 +237,19 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         updated_at: instant_key(now),
         ..old.clone()
     };
-    if !app
+    let updated = app
         .db
         .update_group(&group, &text, &loaded.members)
         .await
-        .or_fail(FAILED)?
-    {
+        .or_fail(FAILED);
+    if !matches!(updated, Ok(true)) {
+        // Someone joined or left meanwhile (or the write failed): keep nothing of this attempt.
+        if !uploaded.is_empty() {
+            services::images::delete(app, folder::GROUP, &uploaded)
+                .await
+                .or_fail(FAILED)?;
+        }
+        updated?;
         return Err(bad(FAILED));
     }
     let alarms: Vec<_> = loaded
@@ -412,16 +419,12 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     );
     let now = app.clock.now();
     let from = (!filter.include_finished).then(|| rules::recruiting_from(now));
-    let mut groups: Vec<Group> = app
-        .db
-        .groups_by_start(from.as_deref(), false, None)
+    let (page_no, size) = (q("page"), q("size"));
+    let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
+    let groups = services::groups::feed(app, from.as_deref(), |g| filter.matches(g), needed)
         .await
-        .or_fail(LIST_FAILED)?
-        .into_iter()
-        .filter(|g| filter.matches(g))
-        .collect();
-    rules::sort_for_list(&mut groups, now);
-    let page = rules::page(groups, q("page").as_deref(), q("size").as_deref());
+        .or_fail(LIST_FAILED)?;
+    let page = rules::page(groups, page_no.as_deref(), size.as_deref());
     let data = render(
         app,
         &page,
@@ -500,28 +503,21 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
         .filter(|d| (1..=4).contains(d));
     let finish = http::query(&req, "finish");
     let now = app.clock.now();
-    let mut groups = match region {
+    let (page_no, size) = (http::query(&req, "page"), http::query(&req, "size"));
+    let groups = match region {
         None => Vec::new(),
         Some(region) => {
             let from = (finish.as_deref() != Some("1")).then(|| rules::recruiting_from(now));
-            app.db
-                .groups_by_start(from.as_deref(), false, None)
+            let matches = |g: &Group| {
+                g.region == region && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
+            };
+            let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
+            services::groups::feed(app, from.as_deref(), matches, needed)
                 .await
                 .or_fail(LIST_FAILED)?
-                .into_iter()
-                .filter(|g| {
-                    g.region == region
-                        && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
-                })
-                .collect()
         }
     };
-    rules::sort_for_list(&mut groups, now);
-    let page = rules::page(
-        groups,
-        http::query(&req, "page").as_deref(),
-        http::query(&req, "size").as_deref(),
-    );
+    let page = rules::page(groups, page_no.as_deref(), size.as_deref());
     let data = render(app, &page, Some(viewer.user_id()), Extra::None, now)
         .await
         .or_fail(LIST_FAILED)?;

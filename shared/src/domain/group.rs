@@ -363,21 +363,30 @@ impl Group {
         self.start() <= now
     }
 
-    /// `applyEndTime` (groups.md §1.3), compared literally by the frontend.
-    pub fn apply_end_time(&self, now: DateTime<Utc>) -> String {
+    /// Calendar days from today (KST) to the run's date.
+    pub fn days_from_today(&self, now: DateTime<Utc>) -> i64 {
         let today = now.with_timezone(&kst()).date_naive();
-        let days = self
-            .kst_date()
+        self.kst_date()
             .map(|d| (d - today).num_days())
-            .unwrap_or(-1);
+            .unwrap_or(-1)
+    }
+
+    /// The number at the start of `applyEndTime`, which the list order uses.
+    pub fn list_label(&self, now: DateTime<Utc>) -> i64 {
+        let days = self.days_from_today(now);
         if days > 0 {
-            return format!("{days} 일");
+            return days;
         }
         let hours = (self.start() - now).num_hours();
-        if days == 0 && hours > 0 {
-            format!("{hours} 시간")
-        } else {
-            "0 일".to_owned()
+        if days == 0 && hours > 0 { hours } else { 0 }
+    }
+
+    /// `applyEndTime` (groups.md §1.3), compared literally by the frontend.
+    pub fn apply_end_time(&self, now: DateTime<Utc>) -> String {
+        match (self.days_from_today(now), self.list_label(now)) {
+            (days, label) if days > 0 => format!("{label} 일"),
+            (0, hours) if hours > 0 => format!("{hours} 시간"),
+            _ => "0 일".to_owned(),
         }
     }
 
@@ -425,15 +434,8 @@ impl Group {
 /// ascending; remaining ties by start descending, then id.
 pub fn sort_for_list(groups: &mut [Group], now: DateTime<Utc>) {
     groups.sort_by(|a, b| {
-        let label = |g: &Group| -> i64 {
-            g.apply_end_time(now)
-                .split(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        };
-        label(a)
-            .cmp(&label(b))
+        a.list_label(now)
+            .cmp(&b.list_label(now))
             .then_with(|| b.date.cmp(&a.date))
             .then_with(|| b.standby_time.cmp(&a.standby_time))
             .then_with(|| a.group_id.cmp(&b.group_id))
@@ -521,6 +523,15 @@ impl FeedFilter {
                 .is_none_or(|d| d.contains(&distance_bucket(g.distance)))
             && self.themas.as_ref().is_none_or(|t| t.contains(&g.thema))
     }
+}
+
+/// How many items of the ordered list a page needs (`None`: the whole list).
+pub fn needed_for_page(page: Option<&str>, size: Option<&str>) -> Option<usize> {
+    let number = |v: Option<&str>| {
+        v.and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    Some(number(page)?.saturating_mul(number(size)?))
 }
 
 /// 1-based page/size slicing (groups.md §1.9): both present and positive, else everything.

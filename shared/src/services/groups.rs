@@ -52,3 +52,45 @@ pub async fn delete_group(app: &App, group: &Group, host: &str) -> anyhow::Resul
     tracing::info!(group_id = %group.group_id, members = members.len(), items = keys.len(), "run deleted");
     Ok(true)
 }
+
+/// The first `needed` runs of the list order (groups.md §1.8) among the runs
+/// starting at `from` or later that pass `matches`, reading the feed index
+/// only as far as that order requires (no full read per request).
+///
+/// The index yields runs by start; the list orders them by the number in
+/// `applyEndTime` (days for later dates, hours for today). Once every run up
+/// to the day before the last one read is in, every run whose label is at
+/// most that many days is known, and if there are `needed` of them the
+/// sorted prefix is final. `None` for `needed` reads everything.
+pub async fn feed(
+    app: &App,
+    from: Option<&str>,
+    matches: impl Fn(&Group) -> bool,
+    needed: Option<usize>,
+) -> anyhow::Result<Vec<Group>> {
+    const CHUNK: i32 = 48;
+    let now = app.clock.now();
+    let mut found: Vec<Group> = Vec::new();
+    let mut after = None;
+    loop {
+        let (chunk, next) = app.db.groups_page(from, after, CHUNK).await?;
+        let last_days = chunk.last().map(|g| g.days_from_today(now));
+        found.extend(chunk.into_iter().filter(|g| matches(g)));
+        let Some(next) = next else { break };
+        after = Some(next);
+        if let (Some(needed), Some(days)) = (needed, last_days) {
+            let settled = days - 1;
+            if settled >= 0
+                && found
+                    .iter()
+                    .filter(|g| g.list_label(now) <= settled)
+                    .count()
+                    >= needed
+            {
+                break;
+            }
+        }
+    }
+    crate::domain::group::sort_for_list(&mut found, now);
+    Ok(found)
+}

@@ -367,6 +367,35 @@ impl Db {
         serde_dynamo::from_items(items).context("decode groups")
     }
 
+    /// One page of the feed index in start order from `from` (inclusive),
+    /// continuing after `after` when given. Returns the runs and where the
+    /// next page starts (`None` at the end).
+    pub async fn groups_page(
+        &self,
+        from: Option<&str>,
+        after: Option<Item>,
+        limit: i32,
+    ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .limit(limit)
+            .set_exclusive_start_key(after)
+            .expression_attribute_values(":pk", s(keys::GROUPS));
+        query = match from {
+            Some(from) => query
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :from")
+                .expression_attribute_values(":from", s(from)),
+            None => query.key_condition_expression("GSI1PK = :pk"),
+        };
+        let out = query.send().await.context("query groups")?;
+        let groups =
+            serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode groups")?;
+        Ok((groups, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
     pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
         let items = self
@@ -505,7 +534,8 @@ impl Db {
             .unwrap_or(0))
     }
 
-    /// Replaces the run's editable fields (only by its host) and its text,
+    /// Replaces the run (only by its host, only if its membership did not
+    /// change since it was read) and its text,
     /// and moves every member's index entry when the start changed — one transaction.
     pub async fn update_group(
         &self,
@@ -513,21 +543,43 @@ impl Db {
         text: &GroupText,
         members: &[Member],
     ) -> anyhow::Result<bool> {
+        // Optimistic concurrency: the META is replaced only if no one joined or
+        // left since it was read (the Put carries that read's applyCount).
         let mut items = vec![
             put(
                 group_item(group)?,
-                Some("attribute_exists(PK) AND userId = :host"),
+                Some("attribute_exists(PK) AND userId = :host AND applyCount = :count"),
             )?,
             put(text_item(&group.group_id, text)?, None)?,
         ];
         if let Some(p) = items[0].put.as_mut() {
-            p.expression_attribute_values =
-                Some(HashMap::from([(":host".to_owned(), s(&group.user_id))]));
+            p.expression_attribute_values = Some(HashMap::from([
+                (":host".to_owned(), s(&group.user_id)),
+                (":count".to_owned(), n(group.apply_count)),
+            ]));
         }
+        // Members keep their own fields (evaluation, attendance); only their
+        // index entry follows the new start.
         for member in members {
-            let mut moved = member.clone();
-            moved.starts_at = group.starts_at.clone();
-            items.push(put(member_item(&moved)?, Some("attribute_exists(PK)"))?);
+            let index =
+                keys::applied_group_index(&member.user_id, &group.starts_at, &group.group_id);
+            items.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name("")
+                            .set_key(Some(key_map(&keys::apply(
+                                &group.group_id,
+                                &member.user_id,
+                            ))))
+                            .update_expression("SET startsAt = :start, GSI2SK = :sk")
+                            .condition_expression("attribute_exists(PK)")
+                            .expression_attribute_values(":start", s(&group.starts_at))
+                            .expression_attribute_values(":sk", s(&index.sk))
+                            .build()?,
+                    )
+                    .build(),
+            );
         }
         if items.len() > 100 {
             bail!(
