@@ -5,9 +5,12 @@
 
 mod alarms;
 mod batch;
+mod comments;
+mod courses;
 mod groups;
 pub mod keys;
 mod tokens;
+mod tx;
 mod users;
 
 pub use batch::{Item, delete_request, key_map, put_request};
@@ -30,3 +33,6 @@ impl Db {
 }
 
 pub use users::CreateOutcome;
+pub use comments::{AddCommentOutcome, AddReplyOutcome};
+pub use alarms::StoredAlarm;
+pub use courses::{BookmarkOutcome, Lookup, RateOutcome};

@@ -1,0 +1,121 @@
+//! Comments and replies ("recomments") on runs and courses (contract
+//! comments.md): the records, content validation, and how an author is shown.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::user::User;
+use crate::store::keys::PostKind;
+
+/// A comment, in its post's item collection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub comment_id: String,
+    pub post_kind: PostKind,
+    pub post_id: String,
+    /// Author.
+    pub user_id: String,
+    pub content: String,
+    /// Replies of this comment (kept by the reply transactions).
+    #[serde(default)]
+    pub reply_count: i64,
+    /// UTC RFC 3339 (milliseconds, `Z`); part of the sort key.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A reply, in the same collection as its comment (the post's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reply {
+    pub recomment_id: String,
+    pub comment_id: String,
+    pub post_kind: PostKind,
+    pub post_id: String,
+    pub user_id: String,
+    pub content: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `group` / `course` of `/comment/{category}/{id}` (exact, lowercase).
+pub fn parse_category(raw: &str) -> Option<PostKind> {
+    match raw {
+        "group" => Some(PostKind::Group),
+        "course" => Some(PostKind::Course),
+        _ => None,
+    }
+}
+
+/// Storage-safe cap (comments.md open question 2); over it is refused with
+/// the validation message.
+pub const MAX_CONTENT_CHARS: usize = 10_000;
+
+/// `content` as the original's validator took it: missing, `null` or `""`
+/// is refused; numbers and booleans pass as their text; whitespace passes.
+pub fn parse_content(raw: Option<&Value>) -> Option<String> {
+    let text = match raw? {
+        Value::Null => return None,
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    (!text.is_empty() && text.chars().count() <= MAX_CONTENT_CHARS).then_some(text)
+}
+
+/// Nickname shown for an author whose account no longer exists (the users
+/// issue keeps their content). The frontend reads `user.nickname` without a
+/// null check, so a placeholder object is rendered instead of `null`.
+pub const UNKNOWN_AUTHOR: &str = "알 수 없음";
+
+/// The embedded `user` object: the author's **current** profile.
+pub fn author_view(user_id: &str, author: Option<&User>) -> Value {
+    match author {
+        Some(u) => json!({
+            "userId": u.user_id,
+            "nickname": u.nickname,
+            "profileUrl": u.profile_url,
+            "userLevel": u.user_level,
+        }),
+        None => json!({
+            "userId": user_id,
+            "nickname": UNKNOWN_AUTHOR,
+            "profileUrl": "",
+            "userLevel": null,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_must_be_present_and_non_empty_but_may_be_any_scalar() {
+        assert_eq!(parse_content(None), None);
+        assert_eq!(parse_content(Some(&Value::Null)), None);
+        assert_eq!(parse_content(Some(&json!(""))), None);
+        assert_eq!(parse_content(Some(&json!("  "))), Some("  ".to_owned()));
+        assert_eq!(parse_content(Some(&json!(12))), Some("12".to_owned()));
+        assert_eq!(parse_content(Some(&json!(false))), Some("false".to_owned()));
+        assert_eq!(parse_content(Some(&json!("x".repeat(10_001)))), None);
+    }
+
+    #[test]
+    fn categories_are_exact_and_lowercase() {
+        assert_eq!(parse_category("group"), Some(PostKind::Group));
+        assert_eq!(parse_category("course"), Some(PostKind::Course));
+        assert_eq!(parse_category("Group"), None);
+        assert_eq!(parse_category("ererer"), None);
+    }
+
+    #[test]
+    fn a_deleted_author_is_shown_as_unknown_not_null() {
+        let view = author_view("gone", None);
+        assert_eq!(view["nickname"], UNKNOWN_AUTHOR);
+        assert_eq!(view["profileUrl"], "");
+        assert_eq!(view["userId"], "gone");
+    }
+}
