@@ -5,7 +5,10 @@
 
 mod helpers;
 
+mod alarm;
 mod auth;
+mod comment;
 mod cors;
+mod course;
 mod events;
 mod template;

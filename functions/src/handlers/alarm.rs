@@ -23,7 +23,11 @@ pub async fn list(app: &App, req: Request) -> ApiResult {
         .filter(|a| a.alarm.category == category::RECOMMENT)
         .filter_map(|a| a.comment_key.clone())
         .collect();
-    let contents = app.db.comment_contents(&comment_keys).await.or_fail(LIST_FAILED)?;
+    let contents = app
+        .db
+        .comment_contents(&comment_keys)
+        .await
+        .or_fail(LIST_FAILED)?;
     let now = app.clock.now();
     let data: Vec<Value> = alarms
         .iter()
@@ -58,6 +62,9 @@ pub async fn mark_read(app: &App, req: Request) -> ApiResult {
     let me = auth::optional_user(app, &req)
         .await?
         .ok_or_else(|| ApiError::bad_request(READ_FAILED))?;
-    app.db.mark_alarms_read(me.user_id()).await.or_fail(READ_FAILED)?;
+    app.db
+        .mark_alarms_read(me.user_id())
+        .await
+        .or_fail(READ_FAILED)?;
     ok(&json!({ "success": true, "message": "새 알람 모두 읽기에 성공했습니다" }))
 }

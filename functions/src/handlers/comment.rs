@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::{Alarm, category};
-use shared::domain::comment::{self, Comment, author_view};
+use shared::domain::comment::{self, AlarmTarget, Comment, author_view};
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddCommentOutcome;
@@ -19,63 +19,39 @@ const NOT_FOUND: &str = "해당 댓글이 존재하지 않습니다";
 const EDIT_FAILED: &str = "댓글 수정에 실패하였습니다";
 const DELETE_FAILED: &str = "댓글 삭제에 실패하였습니다";
 
-/// The post a comment hangs on, as alarms need it.
-pub(crate) struct Post {
-    pub owner: String,
-    pub title: String,
-}
-
-/// The run or course, `None` when it does not exist.
-pub(crate) async fn post(app: &App, kind: PostKind, post_id: &str) -> anyhow::Result<Option<Post>> {
-    Ok(match kind {
-        PostKind::Group => app.db.group(post_id).await?.map(|g| Post {
-            owner: g.user_id,
-            title: g.title,
-        }),
-        PostKind::Course => app.db.course(post_id).await?.map(|c| Post {
-            owner: c.user_id,
-            title: c.title,
-        }),
-    })
-}
-
-/// The alarm for the post owner (`comment` / `recomment`), unless the actor
-/// is the owner; `nickname` is the owner's own, as in the original.
+/// The post owner's alarm, unless the actor is the owner (the owner's
+/// nickname is read only when an alarm is written).
 pub(crate) async fn owner_alarm(
     app: &App,
     what: &str,
     actor: &str,
-    kind: PostKind,
-    post_id: &str,
-    post: &Post,
-    comment_id: Option<&str>,
+    target: AlarmTarget<'_>,
     now: &str,
 ) -> anyhow::Result<Option<Alarm>> {
-    if post.owner == actor {
+    if target.owner == actor {
         return Ok(None);
     }
-    let nickname = app.db.user(&post.owner).await?.map(|u| u.nickname);
-    let mut alarm = Alarm::for_group(what, &post.owner, post_id, &post.title, now);
-    if kind == PostKind::Course {
-        alarm.group_id = None;
-        alarm.group_title = None;
-        alarm.course_id = Some(post_id.to_owned());
-        alarm.course_title = Some(post.title.clone());
-    }
-    alarm.nickname = nickname;
-    alarm.comment_id = comment_id.map(str::to_owned);
-    Ok(Some(alarm))
+    let nickname = app.db.user(target.owner).await?.map(|u| u.nickname);
+    Ok(comment::owner_alarm(what, actor, &target, nickname, now))
 }
 
 /// The comment list of a post as every comment endpoint returns it (one
 /// Query + one BatchGetItem of authors); `None` when the post is gone.
-async fn comment_list(app: &App, kind: PostKind, post_id: &str) -> anyhow::Result<Option<Vec<Value>>> {
+async fn comment_list(
+    app: &App,
+    kind: PostKind,
+    post_id: &str,
+) -> anyhow::Result<Option<Vec<Value>>> {
     let (exists, comments) = app.db.post_comments(kind, post_id).await?;
     if !exists {
         return Ok(None);
     }
     let ids: Vec<&str> = comments.iter().map(|c| c.user_id.as_str()).collect();
-    let authors = if ids.is_empty() { Default::default() } else { app.db.users(&ids).await? };
+    let authors = if ids.is_empty() {
+        Default::default()
+    } else {
+        app.db.users(&ids).await?
+    };
     let now = app.clock.now();
     Ok(Some(
         comments
@@ -108,7 +84,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let kind = comment::parse_category(&http::path_param(&req, "id")?)
         .ok_or_else(|| ApiError::bad_request(BAD_CATEGORY))?;
     let post_id = http::path_param(&req, "postId")?;
-    let post = post(app, kind, &post_id)
+    let post = app
+        .db
+        .post_summary(kind, &post_id)
         .await
         .or_fail(CREATE_FAILED)?
         .ok_or_else(|| ApiError::bad_request(CREATE_FAILED))?;
@@ -123,15 +101,29 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    let alarm = owner_alarm(app, category::COMMENT, me.user_id(), kind, &post_id, &post, None, &now)
+    let target = AlarmTarget {
+        kind,
+        post_id: &post_id,
+        owner: &post.user_id,
+        title: &post.title,
+        comment_id: None,
+    };
+    let alarm = owner_alarm(app, category::COMMENT, me.user_id(), target, &now)
         .await
         .or_fail(CREATE_FAILED)?;
-    if app.db.add_comment(&comment, alarm.as_ref()).await.or_fail(CREATE_FAILED)?
+    if app
+        .db
+        .add_comment(&comment, alarm.as_ref())
+        .await
+        .or_fail(CREATE_FAILED)?
         == AddCommentOutcome::NoPost
     {
         return Err(ApiError::bad_request(CREATE_FAILED));
     }
-    let list = comment_list(app, kind, &post_id).await.or_fail(CREATE_FAILED)?.unwrap_or_default();
+    let list = comment_list(app, kind, &post_id)
+        .await
+        .or_fail(CREATE_FAILED)?
+        .unwrap_or_default();
     ok(&json!({ "success": true, "data": list }))
 }
 
@@ -153,9 +145,21 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let text = content(&req, CONTENT_REQUIRED)?;
     let comment_id = http::path_param(&req, "id")?;
-    let comment = own_comment(app, &comment_id, me.user_id(), EDIT_FAILED, "본인이 작성한 댓글만 수정할 수 있습니다").await?;
+    let comment = own_comment(
+        app,
+        &comment_id,
+        me.user_id(),
+        EDIT_FAILED,
+        "본인이 작성한 댓글만 수정할 수 있습니다",
+    )
+    .await?;
     let now = instant_key(app.clock.now());
-    if !app.db.edit_comment(&comment, &text, &now).await.or_fail(EDIT_FAILED)? {
+    if !app
+        .db
+        .edit_comment(&comment, &text, &now)
+        .await
+        .or_fail(EDIT_FAILED)?
+    {
         return Err(ApiError::bad_request(NOT_FOUND));
     }
     let list = comment_list(app, comment.post_kind, &comment.post_id)
@@ -169,8 +173,18 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
 pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let comment_id = http::path_param(&req, "id")?;
-    own_comment(app, &comment_id, me.user_id(), DELETE_FAILED, "본인이 작성한 댓글만 삭제할 수 있습니다").await?;
-    app.db.delete_comment(&comment_id).await.or_fail(DELETE_FAILED)?;
+    own_comment(
+        app,
+        &comment_id,
+        me.user_id(),
+        DELETE_FAILED,
+        "본인이 작성한 댓글만 삭제할 수 있습니다",
+    )
+    .await?;
+    app.db
+        .delete_comment(&comment_id)
+        .await
+        .or_fail(DELETE_FAILED)?;
     ok(&json!({ "success": true, "message": "댓글 삭제에 성공하였습니다" }))
 }
 

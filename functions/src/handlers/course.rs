@@ -46,12 +46,14 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
     let now = app.clock.now();
-    let keys = upload(app, &form.files, &mimes).await.or_fail(CREATE_FAILED)?;
+    let keys = upload(app, &form.files, &mimes)
+        .await
+        .or_fail(CREATE_FAILED)?;
     let created = instant_key(now);
     let course = Course {
         course_id: uuid::Uuid::new_v4().to_string(),
         user_id: me.user_id().to_owned(),
-        region: place::region_of(&input.location),
+        region: shared::domain::group::region_of(&input.location),
         title: input.title,
         content: input.content,
         location: input.location,
@@ -95,9 +97,10 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
             object_key(&f.file_name, mime, random, now_ms + i as i64)
         })
         .collect();
-    let puts = files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
-        images::upload(app, folder::COURSE, key, f.bytes.clone(), mime)
-    });
+    let puts =
+        files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
+            images::upload(app, folder::COURSE, key, f.bytes.clone(), mime)
+        });
     futures::future::try_join_all(puts).await?;
     Ok(keys)
 }
@@ -150,7 +153,10 @@ async fn list_for(
             .filter(|c| region.is_none_or(|r| c.region == r))
             .cloned()
             .collect();
-        course::sort_courses(&mut feed, CourseSort::parse(http::query(req, "sort").as_deref()));
+        course::sort_courses(
+            &mut feed,
+            CourseSort::parse(http::query(req, "sort").as_deref()),
+        );
         let page = course::page_range(
             feed.len(),
             http::query(req, "page").as_deref(),
@@ -170,7 +176,10 @@ async fn list_for(
             .collect();
     }
     let viewer_is_subject = viewer.as_ref().map(|v| v.user_id.as_str()) == subject_id;
-    let users: Vec<&str> = subject_id.filter(|_| !viewer_is_subject).into_iter().collect();
+    let users: Vec<&str> = subject_id
+        .filter(|_| !viewer_is_subject)
+        .into_iter()
+        .collect();
     let course_ids: Vec<&str> = bookmarked_ids.iter().map(String::as_str).collect();
     let marks: Vec<&str> = marks_on.iter().map(String::as_str).collect();
     let marks_of = subject_id.filter(|_| category != "bookmark");
@@ -199,7 +208,10 @@ async fn list_for(
                 .into_iter()
                 .map(|c| feed_item(app, c, flag(c), now, false))
                 .collect();
-            let items: Vec<Value> = feed.iter().map(|c| feed_item(app, c, flag(c), now, true)).collect();
+            let items: Vec<Value> = feed
+                .iter()
+                .map(|c| feed_item(app, c, flag(c), now, true))
+                .collect();
             data.insert("feed".into(), items.into());
             data.insert("rankingFeed".into(), ranking.into());
         }
@@ -227,7 +239,11 @@ async fn list_for(
 fn image_url(app: &App, c: &Course) -> Value {
     c.images
         .first()
-        .map(|key| app.config.images.list(folder::COURSE, key, c.images_resized))
+        .map(|key| {
+            app.config
+                .images
+                .list(folder::COURSE, key, c.images_resized)
+        })
         .into()
 }
 
@@ -266,7 +282,9 @@ fn my_item(app: &App, c: &Course, bookmark: bool) -> Value {
 }
 
 fn created_text(c: &Course) -> String {
-    parse_instant(&c.created_at).map(kst_datetime).unwrap_or_default()
+    parse_instant(&c.created_at)
+        .map(kst_datetime)
+        .unwrap_or_default()
 }
 
 /// GET /course/detail/{id} — one course; counts the view.
@@ -345,18 +363,23 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     if kept.is_empty() && room == 0 {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
-    let added = upload(app, &form.files[..room], &mimes[..room]).await.or_fail(UPDATE_FAILED)?;
+    let added = upload(app, &form.files[..room], &mimes[..room])
+        .await
+        .or_fail(UPDATE_FAILED)?;
     let previous = course.images.clone();
     let mut edited = CourseEdit::parse(|name| form.text(name)).apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
     edited.images = kept.into_iter().chain(added).collect();
     edited.updated_at = instant_key(app.clock.now());
     app.db.update_course(&edited).await.or_fail(UPDATE_FAILED)?;
-    let dropped: Vec<String> = previous.into_iter().filter(|k| !edited.images.contains(k)).collect();
-    if !dropped.is_empty() {
-        if let Err(e) = images::delete(app, folder::COURSE, &dropped).await {
-            tracing::warn!(error = ?e, "dropped course images were not deleted");
-        }
+    let dropped: Vec<String> = previous
+        .into_iter()
+        .filter(|k| !edited.images.contains(k))
+        .collect();
+    if !dropped.is_empty()
+        && let Err(e) = images::delete(app, folder::COURSE, &dropped).await
+    {
+        tracing::warn!(error = ?e, "dropped course images were not deleted");
     }
     ok(&json!({ "success": true, "message": "게시물 수정에 성공했습니다" }))
 }
@@ -375,7 +398,10 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     if course.user_id != me.user_id() {
         return Err(ApiError::bad_request("게시물은 본인만 삭제할 수 있습니다"));
     }
-    app.db.delete_course(&course_id).await.or_fail(DELETE_FAILED)?;
+    app.db
+        .delete_course(&course_id)
+        .await
+        .or_fail(DELETE_FAILED)?;
     // The course is gone; an S3 hiccup only leaves unreachable objects behind.
     if let Err(e) = images::delete(app, folder::COURSE, &course.images).await {
         tracing::warn!(error = ?e, "course images were not deleted");
@@ -393,7 +419,12 @@ pub async fn bookmark(app: &App, req: Request) -> ApiResult {
         .await
         .or_fail(BOOKMARK_FAILED)?
         .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
-    let bookmarked = match app.db.toggle_bookmark(&course, me.user_id()).await.or_fail(BOOKMARK_FAILED)? {
+    let bookmarked = match app
+        .db
+        .toggle_bookmark(&course, me.user_id())
+        .await
+        .or_fail(BOOKMARK_FAILED)?
+    {
         BookmarkOutcome::Added => true,
         BookmarkOutcome::Removed => false,
         BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(NOT_FOUND)),
@@ -407,7 +438,12 @@ pub async fn star_point(app: &App, req: Request) -> ApiResult {
     let course_id = http::path_param(&req, "id")?;
     let found = app
         .db
-        .lookup(&[], &[&course_id], viewer.as_ref().map(|v| v.user_id()), &[&course_id])
+        .lookup(
+            &[],
+            &[&course_id],
+            viewer.as_ref().map(|v| v.user_id()),
+            &[&course_id],
+        )
         .await
         .or_fail(STAR_READ_FAILED)?;
     let course = found
@@ -429,16 +465,22 @@ pub async fn star_point(app: &App, req: Request) -> ApiResult {
 pub async fn rate(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let course_id = http::path_param(&req, "id")?;
-    let body: Option<Value> = http::json_body(&req).ok();
-    let rating = course::parse_star(body.as_ref().and_then(|b| b.get("myStarPoint")));
-    let Ok(rating) = rating.map_err(|()| ()).and_then(|r| body.as_ref().map(|_| r).ok_or(())) else {
-        // Existence is checked first (contract order), then the value.
+    // A malformed body counts as an invalid rating; existence is checked first.
+    let rating = http::json_body::<Value>(&req)
+        .map_err(|_| STAR_FAILED)
+        .and_then(|body| course::parse_star(body.get("myStarPoint")));
+    let Ok(rating) = rating else {
         return match app.db.course(&course_id).await.or_fail(STAR_FAILED)? {
             None => Err(ApiError::bad_request(NOT_FOUND)),
             Some(_) => Err(ApiError::bad_request(STAR_FAILED)),
         };
     };
-    match app.db.rate_course(&course_id, me.user_id(), rating).await.or_fail(STAR_FAILED)? {
+    match app
+        .db
+        .rate_course(&course_id, me.user_id(), rating)
+        .await
+        .or_fail(STAR_FAILED)?
+    {
         RateOutcome::NoCourse => Err(ApiError::bad_request(NOT_FOUND)),
         RateOutcome::Rated { stars, mine } => ok(&json!({
             "success": true,

@@ -4,7 +4,7 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::category;
-use shared::domain::comment::{self, Comment, Reply, author_view};
+use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view};
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddReplyOutcome;
@@ -12,7 +12,7 @@ use shared::store::keys::PostKind;
 use shared::time::{instant_key, parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
 
-use super::comment::{owner_alarm, post};
+use super::comment::owner_alarm;
 
 const CONTENT_REQUIRED: &str = "대댓글은 반드시 입력해주셔야 합니다";
 const COMMENT_NOT_FOUND: &str = "해당 댓글이 존재하지 않습니다";
@@ -39,7 +39,11 @@ async fn reply_list(
 ) -> anyhow::Result<Vec<Value>> {
     let replies: Vec<Reply> = app.db.replies(kind, post_id).await?;
     let ids: Vec<&str> = replies.iter().map(|r| r.user_id.as_str()).collect();
-    let authors = if ids.is_empty() { Default::default() } else { app.db.users(&ids).await? };
+    let authors = if ids.is_empty() {
+        Default::default()
+    } else {
+        app.db.users(&ids).await?
+    };
     let now = app.clock.now();
     Ok(replies
         .iter()
@@ -65,10 +69,15 @@ async fn reply_list(
 
 fn content(req: &Request) -> Result<String, ApiError> {
     let body: Value = http::json_body(req)?;
-    comment::parse_content(body.get("content")).ok_or_else(|| ApiError::bad_request(CONTENT_REQUIRED))
+    comment::parse_content(body.get("content"))
+        .ok_or_else(|| ApiError::bad_request(CONTENT_REQUIRED))
 }
 
-async fn find_comment(app: &App, comment_id: &str, failed: &'static str) -> Result<Comment, ApiError> {
+async fn find_comment(
+    app: &App,
+    comment_id: &str,
+    failed: &'static str,
+) -> Result<Comment, ApiError> {
     app.db
         .comment(comment_id)
         .await
@@ -82,7 +91,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let text = content(&req)?;
     let comment_id = http::path_param(&req, "id")?;
     let parent = find_comment(app, &comment_id, CREATE_FAILED).await?;
-    let post = post(app, parent.post_kind, &parent.post_id)
+    let post = app
+        .db
+        .post_summary(parent.post_kind, &parent.post_id)
         .await
         .or_fail(CREATE_FAILED)?
         .ok_or_else(|| ApiError::bad_request(CREATE_FAILED))?;
@@ -97,24 +108,28 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    let alarm = owner_alarm(
-        app,
-        category::RECOMMENT,
-        me.user_id(),
-        parent.post_kind,
-        &parent.post_id,
-        &post,
-        Some(&parent.comment_id),
-        &now,
-    )
-    .await
-    .or_fail(CREATE_FAILED)?;
-    if app.db.add_reply(&reply, &parent, alarm.as_ref()).await.or_fail(CREATE_FAILED)?
+    let target = AlarmTarget {
+        kind: parent.post_kind,
+        post_id: &parent.post_id,
+        owner: &post.user_id,
+        title: &post.title,
+        comment_id: Some(&parent.comment_id),
+    };
+    let alarm = owner_alarm(app, category::RECOMMENT, me.user_id(), target, &now)
+        .await
+        .or_fail(CREATE_FAILED)?;
+    if app
+        .db
+        .add_reply(&reply, &parent, alarm.as_ref())
+        .await
+        .or_fail(CREATE_FAILED)?
         == AddReplyOutcome::NoComment
     {
         return Err(ApiError::bad_request(COMMENT_NOT_FOUND));
     }
-    let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Post).await.or_fail(CREATE_FAILED)?;
+    let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Post)
+        .await
+        .or_fail(CREATE_FAILED)?;
     ok(&json!({ "success": true, "data": list }))
 }
 
@@ -123,7 +138,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let comment_id = http::path_param(&req, "id")?;
     let parent = find_comment(app, &comment_id, READ_FAILED).await?;
-    let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Get).await.or_fail(READ_FAILED)?;
+    let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Get)
+        .await
+        .or_fail(READ_FAILED)?;
     ok(&json!({ "success": true, "data": list }))
 }
 
@@ -132,12 +149,26 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let text = content(&req)?;
     let recomment_id = http::path_param(&req, "id")?;
-    let reply = own_reply(app, &recomment_id, me.user_id(), EDIT_FAILED, "본인이 작성한 대댓글만 수정할 수 있습니다").await?;
+    let reply = own_reply(
+        app,
+        &recomment_id,
+        me.user_id(),
+        EDIT_FAILED,
+        "본인이 작성한 대댓글만 수정할 수 있습니다",
+    )
+    .await?;
     let now = instant_key(app.clock.now());
-    if !app.db.edit_reply(&reply, &text, &now).await.or_fail(EDIT_FAILED)? {
+    if !app
+        .db
+        .edit_reply(&reply, &text, &now)
+        .await
+        .or_fail(EDIT_FAILED)?
+    {
         return Err(ApiError::bad_request(NOT_FOUND));
     }
-    let list = reply_list(app, reply.post_kind, &reply.post_id, Variant::Patch).await.or_fail(EDIT_FAILED)?;
+    let list = reply_list(app, reply.post_kind, &reply.post_id, Variant::Patch)
+        .await
+        .or_fail(EDIT_FAILED)?;
     ok(&json!({ "success": true, "message": "대댓글 수정에 성공하였습니다", "data": list }))
 }
 
@@ -145,7 +176,14 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
 pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let recomment_id = http::path_param(&req, "id")?;
-    let reply = own_reply(app, &recomment_id, me.user_id(), DELETE_FAILED, "본인이 작성한 대댓글만 삭제할 수 있습니다").await?;
+    let reply = own_reply(
+        app,
+        &recomment_id,
+        me.user_id(),
+        DELETE_FAILED,
+        "본인이 작성한 대댓글만 삭제할 수 있습니다",
+    )
+    .await?;
     app.db.delete_reply(&reply).await.or_fail(DELETE_FAILED)?;
     ok(&json!({ "success": true, "message": "대댓글 삭제에 성공하였습니다" }))
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::alarm::Alarm;
 use super::user::User;
 use crate::store::keys::PostKind;
 
@@ -88,6 +89,42 @@ pub fn author_view(user_id: &str, author: Option<&User>) -> Value {
     }
 }
 
+/// The post an alarm is about.
+#[derive(Debug, Clone, Copy)]
+pub struct AlarmTarget<'a> {
+    pub kind: PostKind,
+    pub post_id: &'a str,
+    /// The run's host or the course's author: the recipient.
+    pub owner: &'a str,
+    pub title: &'a str,
+    /// The parent comment of a reply.
+    pub comment_id: Option<&'a str>,
+}
+
+/// The post owner's `comment` / `recomment` alarm (alarms.md §3.1, §3.2);
+/// none when the actor is the owner. `nickname` is the owner's own.
+pub fn owner_alarm(
+    what: &str,
+    actor: &str,
+    target: &AlarmTarget,
+    owner_nickname: Option<String>,
+    now: &str,
+) -> Option<Alarm> {
+    if target.owner == actor {
+        return None;
+    }
+    let mut alarm = Alarm::for_group(what, target.owner, target.post_id, target.title, now);
+    if target.kind == PostKind::Course {
+        alarm.group_id = None;
+        alarm.group_title = None;
+        alarm.course_id = Some(target.post_id.to_owned());
+        alarm.course_title = Some(target.title.to_owned());
+    }
+    alarm.nickname = owner_nickname;
+    alarm.comment_id = target.comment_id.map(str::to_owned);
+    Some(alarm)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +146,32 @@ mod tests {
         assert_eq!(parse_category("course"), Some(PostKind::Course));
         assert_eq!(parse_category("Group"), None);
         assert_eq!(parse_category("ererer"), None);
+    }
+
+    #[test]
+    fn alarms_go_to_the_owner_of_the_post_never_to_the_actor() {
+        let target = AlarmTarget {
+            kind: PostKind::Course,
+            post_id: "c",
+            owner: "owner",
+            title: "코스",
+            comment_id: Some("m"),
+        };
+        assert!(owner_alarm("recomment", "owner", &target, None, "t").is_none());
+        let alarm =
+            owner_alarm("recomment", "guest", &target, Some("주인".into()), "t").expect("alarm");
+        assert_eq!(alarm.user_id, "owner");
+        assert_eq!(alarm.course_id.as_deref(), Some("c"));
+        assert_eq!(alarm.group_id, None);
+        assert_eq!(alarm.comment_id.as_deref(), Some("m"));
+        assert_eq!(alarm.nickname.as_deref(), Some("주인"));
+        let run = AlarmTarget {
+            kind: PostKind::Group,
+            ..target
+        };
+        let alarm = owner_alarm("comment", "guest", &run, None, "t").expect("alarm");
+        assert_eq!(alarm.group_title.as_deref(), Some("코스"));
+        assert_eq!(alarm.course_id, None);
     }
 
     #[test]

@@ -284,7 +284,7 @@ impl CourseEdit {
     /// The course with the edit applied (region recomputed from a new location).
     pub fn apply(self, mut course: Course) -> Course {
         if let Some(location) = self.location {
-            course.region = super::place::region_of(&location);
+            course.region = super::group::region_of(&location);
             course.location = location;
         }
         let set = |slot: &mut String, v: Option<String>| {
@@ -325,9 +325,11 @@ pub fn kept_images(current: &[String], sent_urls: &[&str]) -> Vec<String> {
     kept
 }
 
+pub const STAR_INVALID: &str = "평점 입력에 실패했습니다";
+
 /// A rating as the widget sends it: `null`/absent clears it; an integer
 /// 1–5 (number or numeric string) sets it; anything else is refused.
-pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, ()> {
+pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, &'static str> {
     let value = match raw {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n
@@ -336,7 +338,10 @@ pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, ()> {
         Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
         Some(_) => None,
     };
-    value.filter(|v| (1..=5).contains(v)).map(Some).ok_or(())
+    value
+        .filter(|v| (1..=5).contains(v))
+        .map(Some)
+        .ok_or(STAR_INVALID)
 }
 
 #[cfg(test)]
@@ -438,14 +443,23 @@ mod tests {
     fn the_ranking_is_the_top_three_of_the_region_or_of_everything() {
         let mut list = Vec::new();
         for (i, clicks) in [5, 9, 1, 7].into_iter().enumerate() {
-            let mut c = course(&format!("c{i}"), &format!("2026-01-0{}T00:00:00.000Z", i + 1));
+            let mut c = course(
+                &format!("c{i}"),
+                &format!("2026-01-0{}T00:00:00.000Z", i + 1),
+            );
             c.click_cnt = clicks;
             c.region = if i == 1 { 9 } else { 1 };
             list.push(c);
         }
-        let top: Vec<_> = ranking(&list, None).iter().map(|c| c.course_id.clone()).collect();
+        let top: Vec<_> = ranking(&list, None)
+            .iter()
+            .map(|c| c.course_id.clone())
+            .collect();
         assert_eq!(top, ["c1", "c3", "c0"]);
-        let top: Vec<_> = ranking(&list, Some(9)).iter().map(|c| c.course_id.clone()).collect();
+        let top: Vec<_> = ranking(&list, Some(9))
+            .iter()
+            .map(|c| c.course_id.clone())
+            .collect();
         assert_eq!(top, ["c1"]);
     }
 
@@ -470,22 +484,43 @@ mod tests {
         let without = |skip: &str, replace: Option<&'static str>| {
             let fields: Vec<(&str, &str)> = full
                 .iter()
-                .filter_map(|(k, v)| if *k == skip { replace.map(|r| (*k, r)) } else { Some((*k, *v)) })
+                .filter_map(|(k, v)| {
+                    if *k == skip {
+                        replace.map(|r| (*k, r))
+                    } else {
+                        Some((*k, *v))
+                    }
+                })
                 .collect();
             NewCourse::parse(|name| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
         };
         let ok = without("", None).expect("valid");
         assert_eq!(ok.distance, 5.05);
         assert_eq!(ok.thema, "");
-        assert_eq!(without("title", None), Err("제목은 반드시 입력해주셔야 합니다"));
-        assert_eq!(without("title", Some("ab")), Err("제목은 최소 3글자 이상이어야 합니다"));
-        assert_eq!(without("distance", Some("far")), Err("거리는 반드시 입력해주셔야 합니다"));
-        assert_eq!(without("location", Some("")), Err("러닝장소는 반드시 입력해주셔야 합니다"));
+        assert_eq!(
+            without("title", None),
+            Err("제목은 반드시 입력해주셔야 합니다")
+        );
+        assert_eq!(
+            without("title", Some("ab")),
+            Err("제목은 최소 3글자 이상이어야 합니다")
+        );
+        assert_eq!(
+            without("distance", Some("far")),
+            Err("거리는 반드시 입력해주셔야 합니다")
+        );
+        assert_eq!(
+            without("location", Some("")),
+            Err("러닝장소는 반드시 입력해주셔야 합니다")
+        );
         assert_eq!(
             without("mapLatLng", Some("{}")),
             Err("코스에 대한 정보는 반드시 입력해주셔야 합니다")
         );
-        assert_eq!(without("content", None), Err("코스에 대한 설명은 반드시 입력해주셔야 합니다"));
+        assert_eq!(
+            without("content", None),
+            Err("코스에 대한 설명은 반드시 입력해주셔야 합니다")
+        );
         assert_eq!(
             without("totalTime", None),
             Err("총 소요시간에 대한 설명은 반드시 입력해주셔야 합니다")
@@ -510,7 +545,12 @@ mod tests {
         let current = vec!["1.jpg".to_owned(), "2.png".to_owned()];
         let kept = kept_images(
             &current,
-            &["https://cdn/w_758/2.png?x=1", "https://cdn/w_758/9.jpg", "2.png", "1.jpg"],
+            &[
+                "https://cdn/w_758/2.png?x=1",
+                "https://cdn/w_758/9.jpg",
+                "2.png",
+                "1.jpg",
+            ],
         );
         assert_eq!(kept, ["2.png", "1.jpg"]);
     }
@@ -521,10 +561,10 @@ mod tests {
         assert_eq!(parse_star(Some(&json!(null))), Ok(None));
         assert_eq!(parse_star(Some(&json!(4))), Ok(Some(4)));
         assert_eq!(parse_star(Some(&json!("5"))), Ok(Some(5)));
-        assert_eq!(parse_star(Some(&json!(0))), Err(()));
-        assert_eq!(parse_star(Some(&json!(6))), Err(()));
-        assert_eq!(parse_star(Some(&json!(2.5))), Err(()));
-        assert_eq!(parse_star(Some(&json!("x"))), Err(()));
-        assert_eq!(parse_star(Some(&json!(true))), Err(()));
+        assert_eq!(parse_star(Some(&json!(0))), Err(STAR_INVALID));
+        assert_eq!(parse_star(Some(&json!(6))), Err(STAR_INVALID));
+        assert_eq!(parse_star(Some(&json!(2.5))), Err(STAR_INVALID));
+        assert_eq!(parse_star(Some(&json!("x"))), Err(STAR_INVALID));
+        assert_eq!(parse_star(Some(&json!(true))), Err(STAR_INVALID));
     }
 }

@@ -77,7 +77,11 @@ mod tests {
         assert_eq!(to_fixed_1(4.75), "4.8");
         assert_eq!(to_fixed_1(0.25), "0.3");
         assert_eq!(to_fixed_1(9.95), "9.9"); // 9.95 is stored below the tie
-        assert_ne!(format!("{:.1}", 1.25), to_fixed_1(1.25), "Rust's own rule differs");
+        assert_ne!(
+            format!("{:.1}", 1.25),
+            to_fixed_1(1.25),
+            "Rust's own rule differs"
+        );
     }
 
     #[test]
@@ -97,7 +101,6 @@ mod tests {
         assert_eq!(to_fixed_1(9.96), "10.0");
         assert_eq!(to_fixed_1(99.95 + 0.01), "100.0");
         assert_eq!(to_fixed_1(f64::NAN), "NaN");
-        assert_eq!(to_fixed_1(0.0 / 0.0), "NaN");
         assert_eq!(to_fixed_1(-1.25), "-1.3");
     }
 

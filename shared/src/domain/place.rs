@@ -1,22 +1,5 @@
-//! Addresses and regions shared by runs and courses (groups.md §1.4, §1.5;
-//! courses.md §1.3).
-
-/// Region code 0..9 from the first word of a Kakao address, with the
-/// rewrite's aliases (강원특별자치도, 대전, 전북특별자치도).
-pub fn region_of(location: &str) -> u8 {
-    match location.split_whitespace().next().unwrap_or_default() {
-        "서울" => 1,
-        "경기" => 2,
-        "인천" => 3,
-        "강원" | "강원특별자치도" => 4,
-        "충남" | "충북" | "세종특별자치시" | "대전" => 5,
-        "경북" | "대구" => 6,
-        "경남" | "부산" | "울산" => 7,
-        "전남" | "전북" | "광주" | "전북특별자치도" => 8,
-        "제주특별자치도" => 9,
-        _ => 0,
-    }
-}
+//! Addresses and region preferences of the course lists (groups.md §1.4,
+//! courses.md §1.3). Region codes from addresses: `group::region_of`.
 
 /// The first two words of an address (`서울 서초구`); fewer when it has fewer.
 pub fn short_location(location: &str) -> String {
@@ -59,25 +42,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn regions_come_from_the_first_word_with_the_rewrite_aliases() {
-        assert_eq!(region_of("서울 관악구 신림동 1463-69"), 1);
-        assert_eq!(region_of("제주특별자치도 제주시 삼양삼동 2658-1"), 9);
-        assert_eq!(region_of("대전 유성구"), 5);
-        assert_eq!(region_of("강원특별자치도 춘천시"), 4);
-        assert_eq!(region_of("전북특별자치도 전주시"), 8);
-        assert_eq!(region_of("Tokyo"), 0);
-        assert_eq!(region_of(""), 0);
-    }
-
-    #[test]
     fn short_locations_keep_the_words_that_exist() {
-        assert_eq!(short_location("제주특별자치도 제주시 삼양삼동 2658-1"), "제주특별자치도 제주시");
+        assert_eq!(
+            short_location("제주특별자치도 제주시 삼양삼동 2658-1"),
+            "제주특별자치도 제주시"
+        );
         assert_eq!(short_location("서울"), "서울");
     }
 
     #[test]
     fn prefer_names_and_regions_follow_the_code_table() {
-        assert_eq!(course_prefer_name(Some("8")).as_deref(), Some("전라도/광주광역시"));
+        assert_eq!(
+            course_prefer_name(Some("8")).as_deref(),
+            Some("전라도/광주광역시")
+        );
         assert_eq!(course_prefer_name(Some("x")).as_deref(), Some("x"));
         assert_eq!(course_prefer_name(None), None);
         assert_eq!(preferred_region(Some("9")), Some(9));

@@ -1,3 +1,4 @@
 //! Outside systems reached by the functions.
 
+pub mod groups;
 pub mod images;

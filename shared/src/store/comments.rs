@@ -51,6 +51,15 @@ struct ReplyItem<'a> {
     reply: &'a Reply,
 }
 
+/// What comments and alarms need of the post they hang on.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostSummary {
+    /// The run's host or the course's author.
+    pub user_id: String,
+    pub title: String,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum AddCommentOutcome {
     Added,
@@ -88,8 +97,12 @@ impl Db {
     ) -> anyhow::Result<AddCommentOutcome> {
         let key = comment_key(comment);
         let by_id = keys::comment_id_index(&comment.comment_id);
-        let authored =
-            keys::authored_index(&comment.user_id, keys::COMMENT, &comment.created_at, &comment.comment_id);
+        let authored = keys::authored_index(
+            &comment.user_id,
+            keys::COMMENT,
+            &comment.created_at,
+            &comment.comment_id,
+        );
         let item: super::Item = serde_dynamo::to_item(CommentItem {
             key,
             kind: "Comment",
@@ -116,7 +129,7 @@ impl Db {
         if let Some(alarm) = alarm {
             parts.push(self.tx_put(super::alarms::alarm_item(alarm, None)?, None, &[])?);
         }
-        Ok(match self.transact(parts).await? {
+        Ok(match self.transact_retrying(parts).await? {
             o if o.failed(1) => AddCommentOutcome::NoPost,
             _ => AddCommentOutcome::Added,
         })
@@ -127,32 +140,40 @@ impl Db {
         self.post_items(kind, post_id, keys::COMMENT).await
     }
 
-    /// Whether the post exists, and its comments oldest first, in one Query:
-    /// `COMMENT#…` sorts right before `META` in every post collection.
+    /// Whether the post exists, and its comments oldest first: one Query,
+    /// plus one GetItem of the post only when it has no comments (comments
+    /// never outlive their post: deleting a post empties its partition).
     pub async fn post_comments(
         &self,
         kind: PostKind,
         post_id: &str,
     ) -> anyhow::Result<(bool, Vec<Comment>)> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(&keys::post_pk(kind, post_id)))
-            .expression_attribute_values(":from", s(keys::COMMENT))
-            .expression_attribute_values(":to", s(&post_meta(kind, post_id).sk));
-        let items = query_all(query).await.context("query comments")?;
-        let mut exists = false;
-        let mut comments = Vec::with_capacity(items.len());
-        for item in items {
-            if text(&item, "type") == Some("Comment") {
-                comments.push(serde_dynamo::from_item(item).context("decode comment")?);
-            } else if text(&item, keys::SK) == Some(post_meta(kind, post_id).sk.as_str()) {
-                exists = true;
-            }
+        let comments = self.comments(kind, post_id).await?;
+        if !comments.is_empty() {
+            return Ok((true, comments));
         }
-        Ok((exists, comments))
+        Ok((self.post_summary(kind, post_id).await?.is_some(), comments))
+    }
+
+    /// Author and title of a run or course; `None` when it does not exist.
+    pub async fn post_summary(
+        &self,
+        kind: PostKind,
+        post_id: &str,
+    ) -> anyhow::Result<Option<PostSummary>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&post_meta(kind, post_id))))
+            .projection_expression("userId, title")
+            .send()
+            .await
+            .context("get post")?;
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode post")
     }
 
     /// Replies of every comment of a post, oldest first.
@@ -214,12 +235,22 @@ impl Db {
     }
 
     /// Replaces a comment's content; `false` when it no longer exists.
-    pub async fn edit_comment(&self, comment: &Comment, content: &str, now: &str) -> anyhow::Result<bool> {
+    pub async fn edit_comment(
+        &self,
+        comment: &Comment,
+        content: &str,
+        now: &str,
+    ) -> anyhow::Result<bool> {
         self.edit_content(comment_key(comment), content, now).await
     }
 
     /// Replaces a reply's content; `false` when it no longer exists.
-    pub async fn edit_reply(&self, reply: &Reply, content: &str, now: &str) -> anyhow::Result<bool> {
+    pub async fn edit_reply(
+        &self,
+        reply: &Reply,
+        content: &str,
+        now: &str,
+    ) -> anyhow::Result<bool> {
         self.edit_content(reply_key(reply), content, now).await
     }
 
@@ -292,7 +323,7 @@ impl Db {
                     parts.push(self.tx_delete(&reply_key(r), None, &[])?);
                 }
             }
-            let outcome = self.transact(parts).await?;
+            let outcome = self.transact_retrying(parts).await?;
             if !outcome.failed(0) && !outcome.failed(1) {
                 return Ok(());
             }
@@ -313,8 +344,12 @@ impl Db {
         alarm: Option<&Alarm>,
     ) -> anyhow::Result<AddReplyOutcome> {
         let by_id = keys::reply_id_index(&reply.recomment_id);
-        let authored =
-            keys::authored_index(&reply.user_id, keys::REPLY, &reply.created_at, &reply.recomment_id);
+        let authored = keys::authored_index(
+            &reply.user_id,
+            keys::REPLY,
+            &reply.created_at,
+            &reply.recomment_id,
+        );
         let item: super::Item = serde_dynamo::to_item(ReplyItem {
             key: reply_key(reply),
             kind: "Reply",
@@ -336,9 +371,13 @@ impl Db {
             )?,
         ];
         if let Some(alarm) = alarm {
-            parts.push(self.tx_put(super::alarms::alarm_item(alarm, Some(parent_key.sk))?, None, &[])?);
+            parts.push(self.tx_put(
+                super::alarms::alarm_item(alarm, Some(parent_key.sk))?,
+                None,
+                &[],
+            )?);
         }
-        Ok(match self.transact(parts).await? {
+        Ok(match self.transact_retrying(parts).await? {
             o if o.failed(1) => AddReplyOutcome::NoComment,
             _ => AddReplyOutcome::Added,
         })
@@ -362,13 +401,16 @@ impl Db {
                 &[(":d", super::tx::n(-1))],
             )?,
         ];
-        self.transact(parts).await?;
+        self.transact_retrying(parts).await?;
         Ok(())
     }
 
     /// The current content of comments, by comment id, from their keys
     /// (one BatchGetItem).
-    pub async fn comment_contents(&self, comment_keys: &[Key]) -> anyhow::Result<HashMap<String, String>> {
+    pub async fn comment_contents(
+        &self,
+        comment_keys: &[Key],
+    ) -> anyhow::Result<HashMap<String, String>> {
         if comment_keys.is_empty() {
             return Ok(HashMap::new());
         }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactGetItem, Get};
+use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem};
 use serde::Serialize;
 
 use super::keys::{self, Key};
@@ -101,7 +101,10 @@ pub enum BookmarkOutcome {
 pub enum RateOutcome {
     NoCourse,
     /// The course's summary with this rating applied, and the caller's rating (0 = none).
-    Rated { stars: StarSummary, mine: i64 },
+    Rated {
+        stars: StarSummary,
+        mine: i64,
+    },
 }
 
 /// Heterogeneous point reads of one BatchGetItem, decoded by item type.
@@ -322,8 +325,7 @@ impl Db {
     ) -> anyhow::Result<BookmarkOutcome> {
         let meta = keys::course(&course.course_id);
         let bookmark = keys::bookmark(&course.course_id, user_id);
-        let index =
-            keys::bookmarked_course_index(user_id, &course.created_at, &course.course_id);
+        let index = keys::bookmarked_course_index(user_id, &course.created_at, &course.course_id);
         let item: Item = serde_dynamo::to_item(BookmarkItem {
             key: bookmark.clone(),
             kind: "Bookmark",
@@ -343,7 +345,7 @@ impl Db {
                     &[(":d", n(1))],
                 )?,
             ];
-            let outcome = self.transact(add).await?;
+            let outcome = self.transact_retrying(add).await?;
             if outcome.failed(1) {
                 return Ok(BookmarkOutcome::NoCourse);
             }
@@ -359,7 +361,7 @@ impl Db {
                     &[(":d", n(-1))],
                 )?,
             ];
-            let outcome = self.transact(remove).await?;
+            let outcome = self.transact_retrying(remove).await?;
             if outcome.failed(1) {
                 return Ok(BookmarkOutcome::NoCourse);
             }
@@ -401,7 +403,9 @@ impl Db {
                     .context("encode rating")?;
                     let put = match old {
                         None => self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
-                        Some(o) => self.tx_put(item, Some("myStarPoint = :old"), &[(":old", n(o))])?,
+                        Some(o) => {
+                            self.tx_put(item, Some("myStarPoint = :old"), &[(":old", n(o))])?
+                        }
                     };
                     let count = i64::from(old.is_none());
                     (put, v - old.unwrap_or(0), count)
@@ -418,7 +422,7 @@ impl Db {
                 Some("attribute_exists(PK)"),
                 &[(":sum", n(sum_delta)), (":count", n(count_delta))],
             )?;
-            let outcome = self.transact(vec![parts, update]).await?;
+            let outcome = self.transact_retrying(vec![parts, update]).await?;
             if outcome.failed(1) {
                 return Ok(RateOutcome::NoCourse);
             }
@@ -466,12 +470,14 @@ impl Db {
             .map(serde_dynamo::from_item::<_, Course>)
             .transpose()
             .context("decode course")?;
-        let star = responses.next().and_then(|r| r.item).and_then(|item| {
-            match item.get("myStarPoint") {
-                Some(AttributeValue::N(v)) => v.parse().ok(),
-                _ => None,
-            }
-        });
+        let star =
+            responses
+                .next()
+                .and_then(|r| r.item)
+                .and_then(|item| match item.get("myStarPoint") {
+                    Some(AttributeValue::N(v)) => v.parse().ok(),
+                    _ => None,
+                });
         Ok((course, star))
     }
 
@@ -526,7 +532,9 @@ impl Db {
             for key in &rest {
                 requests.push(super::delete_request(key)?);
             }
-            self.batch_write(requests).await.context("delete course items")?;
+            self.batch_write(requests)
+                .await
+                .context("delete course items")?;
             let mut requests = Vec::new();
             for key in &metas {
                 requests.push(super::delete_request(key)?);

@@ -7,7 +7,7 @@ mod alarms;
 mod batch;
 mod comments;
 mod courses;
-mod groups;
+pub mod groups;
 pub mod keys;
 mod tokens;
 mod tx;
@@ -32,7 +32,7 @@ impl Db {
     }
 }
 
-pub use users::CreateOutcome;
-pub use comments::{AddCommentOutcome, AddReplyOutcome};
 pub use alarms::StoredAlarm;
+pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
+pub use users::CreateOutcome;

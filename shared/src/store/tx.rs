@@ -34,7 +34,10 @@ impl Db {
     /// Runs a transaction; a cancellation because another transaction held
     /// an item (`TransactionConflict`, frequent on hot counters) is retried
     /// with a jittered backoff, a failed condition is returned as a value.
-    pub(super) async fn transact(&self, parts: Vec<TransactWriteItem>) -> anyhow::Result<TxOutcome> {
+    pub(super) async fn transact_retrying(
+        &self,
+        parts: Vec<TransactWriteItem>,
+    ) -> anyhow::Result<TxOutcome> {
         let mut attempt = 0u32;
         loop {
             match self.transact_once(parts.clone()).await? {
