@@ -41,9 +41,26 @@ for i in $(seq 1 "$USERS"); do
 done
 export TOKEN="${TOKENS[0]}"
 
+log "seeding courses, comments and alarms through the API"
+PNG="$STACK_RUN_DIR/bench.png"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01' >"$PNG"
+for i in $(seq 1 30); do
+  curl -s -o /dev/null -H "Authorization: Bearer ${TOKENS[$(( (i - 1) % USERS ))]}" \
+    -F "title=벤치 코스 $i" -F "totalTime=0h 30min" -F "distance=5.05" \
+    -F "location=서울 강남구 역삼동" -F 'mapLatLng=[{"lat":37.5,"lng":127.0}]' \
+    -F "content=내용" -F "thema=도시" -F "courseImage=@$PNG;type=image/png" "$BASE/course"
+done
+ME=$(curl -s -H "Authorization: Bearer $TOKEN" "$BASE/user/auth" | python3 -c 'import json,sys; print(json.load(sys.stdin)["userId"])')
+COURSE_ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$BASE/course/mypage?userId=$ME" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["feed"][0]["courseId"])')
+for i in $(seq 1 20); do
+  curl -s -o /dev/null -H "Authorization: Bearer ${TOKENS[$(( i % USERS ))]}" -H 'content-type: application/json' \
+    -d "{\"content\":\"댓글 $i\"}" "$BASE/comment/course/$COURSE_ID"
+done
+
 printf '\n%-34s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
 while read -r method path auth; do
   [ -z "${method:-}" ] || [ "${method:0:1}" = "#" ] && continue
+  path="${path//\{courseId\}/$COURSE_ID}"
   case "$auth" in
     token) header="Authorization: Bearer $TOKEN" ;;
     anonymous) header="Authorization: Bearer undefined" ;;
