@@ -29,7 +29,7 @@ BASE="http://127.0.0.1:$PORT"
 TABLE_NAME="bench-$(date +%s)" IMAGE_BUCKET="bench-images-$(date +%s)" \
   TOKENKEY="bench-token-key-0123456789" ENABLE_TEST_ROUTES=1 PORT="$PORT" \
   AWS_LAMBDA_LOG_LEVEL=warn RUST_LOG=warn \
-  target/release/dev-gateway >"$STACK_RUN_DIR/gateway.log" 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/release/dev-gateway" >"$STACK_RUN_DIR/gateway.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "$BASE/" && break; sleep 0.1; done
 
