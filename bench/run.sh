@@ -28,7 +28,7 @@ BASE="http://127.0.0.1:$PORT"
 TABLE_NAME="bench-$(date +%s)" IMAGE_BUCKET="bench-images-$(date +%s)" \
   TOKENKEY="bench-token-key-0123456789" ENABLE_TEST_ROUTES=1 PORT="$PORT" \
   AWS_LAMBDA_LOG_LEVEL=warn RUST_LOG=warn \
-  target/release/dev-gateway >"$STACK_RUN_DIR/gateway.log" 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/release/dev-gateway" >"$STACK_RUN_DIR/gateway.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "$BASE/" && break; sleep 0.1; done
 
@@ -37,11 +37,13 @@ SEED="$(python3 bench/seed.py "$BASE")"
 log "seeded: $SEED"
 export TOKEN="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$SEED")"
 GROUP_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["groupId"])' "$SEED")"
+COURSE_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["courseId"])' "$SEED")"
 
 printf '\n%-44s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
 while read -r method path auth; do
   [ -z "${method:-}" ] || [ "${method:0:1}" = "#" ] && continue
   path="${path//\{groupId\}/$GROUP_ID}"
+  path="${path//\{courseId\}/$COURSE_ID}"
   case "$auth" in
     token) header="Authorization: Bearer $TOKEN" ;;
     anonymous) header="Authorization: Bearer undefined" ;;

@@ -50,11 +50,17 @@ def clock(offset):
     call("PUT", "/__dev/clock", {"offsetSeconds": offset})
 
 
-def multipart(fields):
+PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"
+
+
+def multipart(fields, files=()):
     boundary = uuid.uuid4().hex
     out = b""
     for k, v in fields.items():
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+    for name in files:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="c.png"\r\n'
+                f"Content-Type: image/png\r\n\r\n").encode() + PNG + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return out, {"content-type": f"multipart/form-data; boundary={boundary}"}
 
@@ -102,8 +108,27 @@ def main():
         reply = call("POST", f"/group/{g['groupId']}/apply", None, random.choice(tokens))
         if reply.get("success") and reply["data"]["applyState"]:
             applied += 1
-    print(json.dumps({"token": tokens[1], "groupId": upcoming[0]["groupId"], "runs": len(group_ids),
-                      "upcoming": len(upcoming), "applications": applied}))
+    # Courses (30) with comments (20 on one course), which also writes alarms.
+    clock(0)
+    for i in range(30):
+        body, headers = multipart({
+            "title": f"벤치 코스 {i}", "totalTime": "0h 30min", "distance": "5.05",
+            "location": random.choice(PLACES), "mapLatLng": ROUTE, "content": "내용", "thema": "도시",
+        }, files=["courseImage"])
+        if i % USERS == 0 and i:
+            clock(11 * (i // USERS))
+        reply = call("POST", "/course", body, tokens[i % USERS], headers)
+        if not reply.get("success"):
+            raise SystemExit(f"course failed: {reply}")
+    clock(0)
+    mine = call("GET", f"/course/mypage?userId={user_id(tokens[1])}", None, tokens[1])
+    course_id = mine["data"]["feed"][0]["courseId"]
+    for i in range(20):
+        call("POST", f"/comment/course/{course_id}", {"content": f"댓글 {i}"}, tokens[(i + 2) % USERS])
+    for i in range(20):
+        call("POST", f"/comment/group/{upcoming[0]['groupId']}", {"content": f"댓글 {i}"}, tokens[(i + 2) % USERS])
+    print(json.dumps({"token": tokens[1], "groupId": upcoming[0]["groupId"], "courseId": course_id,
+                      "runs": len(group_ids), "upcoming": len(upcoming), "applications": applied}))
 
 
 def user_id(token):

@@ -4,7 +4,7 @@
 
 use shared::http::Handler;
 
-use crate::handlers::{auth, fallback, group, user};
+use crate::handlers::{alarm, auth, comment, course, fallback, group, recomment, user};
 
 pub struct Route {
     /// HTTP method as API Gateway spells it, or `ANY`.
@@ -52,8 +52,29 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/group/evaluation/{id}" => "group-evaluation", group::evaluation),
     route!(PATCH "/group/evaluation/{id}" => "group-evaluate", group::evaluate),
     // ---- course ----
+    // `{id}` is the list category on GET and the courseId elsewhere (one name per position).
+    route!(POST "/course" => "course-create", course::create),
+    route!(GET "/course/{id}" => "course-list", course::list),
+    route!(GET "/course/detail/{id}" => "course-detail", course::detail),
+    route!(PATCH "/course/{id}" => "course-update", course::update),
+    route!(DELETE "/course/{id}" => "course-delete", course::delete),
+    route!(PATCH "/course/{id}/bookmark" => "course-bookmark", course::bookmark),
+    route!(GET "/course/{id}/starPoint" => "course-star-point", course::star_point),
+    route!(PATCH "/course/{id}/starPoint" => "course-rate", course::rate),
     // ---- comment / recomment ----
+    // `/comment/{id}` is the category before a postId, else the commentId;
+    // `/recomment/{id}` is the commentId (POST, GET) or the recommentId (PATCH, DELETE).
+    route!(POST "/comment/{id}/{postId}" => "comment-create", comment::create),
+    route!(GET "/comment/{id}/{postId}" => "comment-list", comment::list),
+    route!(PATCH "/comment/{id}" => "comment-update", comment::update),
+    route!(DELETE "/comment/{id}" => "comment-delete", comment::delete),
+    route!(POST "/recomment/{id}" => "recomment-create", recomment::create),
+    route!(GET "/recomment/{id}" => "recomment-list", recomment::list),
+    route!(PATCH "/recomment/{id}" => "recomment-update", recomment::update),
+    route!(DELETE "/recomment/{id}" => "recomment-delete", recomment::delete),
     // ---- alarm ----
+    route!(GET "/alarm" => "alarm-list", alarm::list),
+    route!(PATCH "/alarm" => "alarm-read", alarm::mark_read),
     // ---- catch-all: unknown routes and every CORS preflight ----
     route!(ANY "/" => "fallback", fallback::not_found),
     route!(ANY "/{proxy+}" => "fallback", fallback::not_found),

@@ -138,9 +138,11 @@ impl TestApp {
             .await
     }
 
-    /// Creates a test account and logs it in; returns (userId, token).
+    /// Creates a test account and logs it in; returns (userId, token). Each
+    /// call is a new account (its own password), even for a reused nickname.
     pub async fn login_as(&self, nickname: &str) -> (String, String) {
-        let account = json!({ "nickname": nickname, "password": "pw" });
+        let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+        let account = json!({ "nickname": nickname, "password": password });
         let signup = self.post_json("/testSignup", &account).await;
         assert_eq!(signup.json()["success"], true, "{}", signup.text);
         let login = self.post_json("/testlogin", &account).await;

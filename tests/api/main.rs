@@ -5,8 +5,11 @@
 
 mod helpers;
 
+mod alarm;
 mod auth;
+mod comment;
 mod cors;
+mod course;
 mod events;
 mod group;
 mod template;

@@ -1,8 +1,12 @@
 //! Pure types and rules: no AWS, no Lambda, no DynamoDB attribute values.
 
 pub mod alarm;
+pub mod comment;
+pub mod course;
+pub mod format;
 pub mod group;
 pub mod image;
 pub mod number;
+pub mod place;
 pub mod token;
 pub mod user;

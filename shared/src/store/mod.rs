@@ -5,9 +5,12 @@
 
 mod alarms;
 mod batch;
+mod comments;
+mod courses;
 pub mod groups;
 pub mod keys;
 mod tokens;
+mod tx;
 mod users;
 
 pub use batch::{Item, delete_request, key_map, put_request};
@@ -29,4 +32,7 @@ impl Db {
     }
 }
 
+pub use alarms::StoredAlarm;
+pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
+pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
 pub use users::CreateOutcome;

@@ -1,0 +1,70 @@
+//! `/alarm` routes (contract alarms.md §4).
+
+use lambda_http::Request;
+use serde_json::{Value, json};
+use shared::domain::alarm::category;
+use shared::error::OrFail;
+use shared::http::{auth, ok};
+use shared::time::{parse_instant, relative_time};
+use shared::{ApiError, ApiResult, App};
+
+const LIST_FAILED: &str = "알람 불러오기에 실패하였습니다";
+const READ_FAILED: &str = "새 알람 모두 읽기에 실패했습니다";
+
+/// GET /alarm — the caller's alarms, newest first, with the unread count
+/// (one Query + one BatchGetItem of the parent comments of reply alarms).
+pub async fn list(app: &App, req: Request) -> ApiResult {
+    let me = auth::optional_user(app, &req)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(LIST_FAILED))?;
+    let alarms = app.db.alarms(me.user_id()).await.or_fail(LIST_FAILED)?;
+    let comment_keys: Vec<_> = alarms
+        .iter()
+        .filter(|a| a.alarm.category == category::RECOMMENT)
+        .filter_map(|a| a.comment_key.clone())
+        .collect();
+    let contents = app
+        .db
+        .comment_contents(&comment_keys)
+        .await
+        .or_fail(LIST_FAILED)?;
+    let now = app.clock.now();
+    let data: Vec<Value> = alarms
+        .iter()
+        .map(|stored| {
+            let a = &stored.alarm;
+            let created = parse_instant(&a.created_at).unwrap_or(now);
+            let mut item = json!({
+                "alarmId": a.alarm_id,
+                "createdAt": relative_time(created, now),
+                "category": a.category,
+                "nickname": a.nickname,
+                "courseId": a.course_id,
+                "courseTitle": a.course_title,
+                "groupId": a.group_id,
+                "groupTitle": a.group_title,
+                "role": a.role,
+                "check": a.check,
+                "commentId": a.comment_id,
+            });
+            if let (category::RECOMMENT, Some(id)) = (a.category.as_str(), &a.comment_id) {
+                item["commentContent"] = json!(contents.get(id));
+            }
+            item
+        })
+        .collect();
+    let unread = alarms.iter().filter(|a| !a.alarm.check).count();
+    ok(&json!({ "success": true, "count": data.len(), "unreadCount": unread, "data": data }))
+}
+
+/// PATCH /alarm — mark every alarm of the caller read.
+pub async fn mark_read(app: &App, req: Request) -> ApiResult {
+    let me = auth::optional_user(app, &req)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(READ_FAILED))?;
+    app.db
+        .mark_alarms_read(me.user_id())
+        .await
+        .or_fail(READ_FAILED)?;
+    ok(&json!({ "success": true, "message": "새 알람 모두 읽기에 성공했습니다" }))
+}

@@ -1,0 +1,490 @@
+//! `/course` routes (contract courses.md).
+
+use std::collections::HashSet;
+
+use lambda_http::Request;
+use serde_json::{Map, Value, json};
+use shared::domain::course::{
+    self, Course, CourseEdit, CourseSort, MAX_IMAGES, NO_IMAGE, NewCourse,
+};
+use shared::domain::format::{js_number, kst_datetime};
+use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
+use shared::domain::place;
+use shared::domain::user::User;
+use shared::error::OrFail;
+use shared::http::multipart::{self, Form, Limits, UploadedFile};
+use shared::http::{self, auth, ok};
+use shared::services::images;
+use shared::store::{BookmarkOutcome, RateOutcome};
+use shared::time::{instant_key, parse_instant};
+use shared::{ApiError, ApiResult, App};
+
+/// A logout message for the frontend (auth.md §4.4), as the original used it.
+const LIST_FAILED: &str = "코스 추천 게시물 불러오기 실패하였습니다";
+const DETAIL_FAILED: &str = "코스추천 게시글 불러오기를 실패하였습니다";
+const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
+const CREATE_FAILED: &str = "게시물 등록에 실패하였습니다";
+const UPDATE_FAILED: &str = "코스추천 게시물 수정이 실패하였습니다";
+const DELETE_FAILED: &str = "게시물 삭제에 실패하였습니다";
+const BOOKMARK_FAILED: &str = "북마크 입력에 실패했습니다";
+const STAR_READ_FAILED: &str = "평점 불러오기에에 실패했습니다";
+const STAR_FAILED: &str = "평점 입력에 실패했습니다";
+
+const LIMITS: Limits = Limits {
+    file_field: "courseImage",
+    max_files: MAX_IMAGES,
+    max_file_bytes: MAX_IMAGE_BYTES,
+};
+
+/// POST /course — share a course (multipart, 1–3 `courseImage` files).
+pub async fn create(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let form = multipart::parse(&req, LIMITS).await?;
+    let mimes = checked_images(&form.files)?;
+    let input = NewCourse::parse(|name| form.text(name)).map_err(ApiError::bad_request)?;
+    if form.files.is_empty() {
+        return Err(ApiError::bad_request(NO_IMAGE));
+    }
+    let now = app.clock.now();
+    let keys = upload(app, &form.files, &mimes)
+        .await
+        .or_fail(CREATE_FAILED)?;
+    let created = instant_key(now);
+    let course = Course {
+        course_id: uuid::Uuid::new_v4().to_string(),
+        user_id: me.user_id().to_owned(),
+        region: shared::domain::group::region_of(&input.location),
+        title: input.title,
+        content: input.content,
+        location: input.location,
+        map_lat_lng: input.map_lat_lng,
+        distance: input.distance,
+        total_time: input.total_time,
+        images: keys,
+        images_resized: false,
+        parking: input.parking,
+        baggage: input.baggage,
+        thema: input.thema,
+        click_cnt: 0,
+        bookmark_count: 0,
+        star_sum: 0,
+        star_count: 0,
+        comment_count: 0,
+        created_at: created.clone(),
+        updated_at: created,
+    };
+    app.db.create_course(&course).await.or_fail(CREATE_FAILED)?;
+    ok(&json!({ "success": true, "message": "게시물 등록에 성공하였습니다" }))
+}
+
+/// Every file must be an accepted image (multer's filter ran before the validator).
+fn checked_images(files: &[UploadedFile]) -> Result<Vec<&'static str>, ApiError> {
+    files
+        .iter()
+        .map(|f| check_image(&f.content_type, &f.bytes).map_err(ApiError::bad_request))
+        .collect()
+}
+
+/// Stores files under fresh keys (distinct within the request), concurrently.
+async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Result<Vec<String>> {
+    let now_ms = app.clock.now().timestamp_millis();
+    let keys: Vec<String> = files
+        .iter()
+        .zip(mimes)
+        .enumerate()
+        .map(|(i, (f, mime))| {
+            let random = u16::from_le_bytes([uuid::Uuid::new_v4().as_bytes()[0], 0]);
+            object_key(&f.file_name, mime, random, now_ms + i as i64)
+        })
+        .collect();
+    let puts =
+        files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
+            images::upload(app, folder::COURSE, key, f.bytes.clone(), mime)
+        });
+    futures::future::try_join_all(puts).await?;
+    Ok(keys)
+}
+
+/// GET /course/{id} — `main`, `all`, `mypage`, `bookmark` lists (any other
+/// value: empty `data`).
+pub async fn list(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req).await?;
+    let category = http::path_param(&req, "id")?;
+    let subject_id = http::query(&req, "userId")
+        .filter(|id| !id.is_empty())
+        .or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
+    let viewer_profile = viewer.map(|v| v.user);
+    list_for(app, &req, &category, subject_id, viewer_profile)
+        .await
+        .or_fail(LIST_FAILED)
+        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
+        .and_then(|body| ok(&body))
+}
+
+/// The list body, or `None` when the subject user does not exist. Data:
+/// one Query (or none) and one BatchGetItem (subject profile, bookmark
+/// flags, bookmarked courses), whatever the size.
+async fn list_for(
+    app: &App,
+    req: &Request,
+    category: &str,
+    subject_id: Option<String>,
+    viewer: Option<User>,
+) -> anyhow::Result<Option<Value>> {
+    let subject_id = subject_id.as_deref();
+    let courses: Vec<Course> = match (category, subject_id) {
+        ("main", _) => app.db.newest_courses(6).await?,
+        ("all", _) => app.db.all_courses().await?,
+        ("mypage", Some(s)) => app.db.courses_by_author(s).await?,
+        _ => Vec::new(),
+    };
+    let bookmarked_ids = match (category, subject_id) {
+        ("bookmark", Some(s)) => app.db.bookmarked_course_ids(s).await?,
+        _ => Vec::new(),
+    };
+    // `all`: the sorted feed page, plus the top 3 of every pool the
+    // subject's preference may pick, so one BatchGetItem answers every flag.
+    let mut feed: Vec<Course> = Vec::new();
+    let mut marks_on: Vec<String> = courses.iter().map(|c| c.course_id.clone()).collect();
+    if category == "all" {
+        let region = course::parse_region_filter(http::query(req, "region").as_deref());
+        feed = courses
+            .iter()
+            .filter(|c| region.is_none_or(|r| c.region == r))
+            .cloned()
+            .collect();
+        course::sort_courses(
+            &mut feed,
+            CourseSort::parse(http::query(req, "sort").as_deref()),
+        );
+        let page = course::page_range(
+            feed.len(),
+            http::query(req, "page").as_deref(),
+            http::query(req, "size").as_deref(),
+        );
+        feed = feed.drain(page).collect();
+        let pools: HashSet<&str> = std::iter::once(None)
+            .chain((1..=9).map(Some))
+            .flat_map(|r| course::ranking(&courses, r))
+            .map(|c| c.course_id.as_str())
+            .collect();
+        marks_on = feed
+            .iter()
+            .map(|c| c.course_id.as_str())
+            .chain(pools)
+            .map(str::to_owned)
+            .collect();
+    }
+    let viewer_is_subject = viewer.as_ref().map(|v| v.user_id.as_str()) == subject_id;
+    let users: Vec<&str> = subject_id
+        .filter(|_| !viewer_is_subject)
+        .into_iter()
+        .collect();
+    let course_ids: Vec<&str> = bookmarked_ids.iter().map(String::as_str).collect();
+    let marks: Vec<&str> = marks_on.iter().map(String::as_str).collect();
+    let marks_of = subject_id.filter(|_| category != "bookmark");
+    let found = app.db.lookup(&users, &course_ids, marks_of, &marks).await?;
+    let subject = match subject_id {
+        None => None,
+        Some(_) if viewer_is_subject => viewer,
+        Some(id) => match found.users.get(id) {
+            Some(user) => Some(user.clone()),
+            None => return Ok(None),
+        },
+    };
+    let now = app.clock.now().timestamp();
+    let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
+    let mut data = Map::new();
+    match category {
+        "main" => {
+            let items: Vec<Value> = courses.iter().map(|c| main_item(app, c, flag(c))).collect();
+            data.insert("feed".into(), items.into());
+        }
+        "all" => {
+            let region = subject
+                .as_ref()
+                .and_then(|s| place::preferred_region(s.like_location.as_deref()));
+            let ranking: Vec<Value> = course::ranking(&courses, region)
+                .into_iter()
+                .map(|c| feed_item(app, c, flag(c), now, false))
+                .collect();
+            let items: Vec<Value> = feed
+                .iter()
+                .map(|c| feed_item(app, c, flag(c), now, true))
+                .collect();
+            data.insert("feed".into(), items.into());
+            data.insert("rankingFeed".into(), ranking.into());
+        }
+        "mypage" if subject.is_some() => {
+            let items: Vec<Value> = courses.iter().map(|c| my_item(app, c, flag(c))).collect();
+            data.insert("feed".into(), items.into());
+        }
+        "bookmark" if subject.is_some() => {
+            let items: Vec<Value> = bookmarked_ids
+                .iter()
+                .filter_map(|id| found.courses.get(id))
+                .map(|c| my_item(app, c, true))
+                .collect();
+            data.insert("feed".into(), items.into());
+        }
+        _ => {}
+    }
+    let mut body = json!({ "success": true, "data": data });
+    if let Some(subject) = subject {
+        body["preferData"] = json!(place::course_prefer_name(subject.like_location.as_deref()));
+    }
+    Ok(Some(body))
+}
+
+fn image_url(app: &App, c: &Course) -> Value {
+    c.images
+        .first()
+        .map(|key| {
+            app.config
+                .images
+                .list(folder::COURSE, key, c.images_resized)
+        })
+        .into()
+}
+
+fn main_item(app: &App, c: &Course, bookmark: bool) -> Value {
+    json!({
+        "courseId": c.course_id,
+        "title": c.title,
+        "location": place::short_location(&c.location),
+        "distance": js_number(c.distance),
+        "courseImageUrl1": image_url(app, c),
+        "clickCnt": c.click_cnt,
+        "createdAt": created_text(c),
+        "commentCnt": c.comment_count,
+        "starPoint": c.stars().text_or_zero(),
+        "bookmark": bookmark,
+    })
+}
+
+fn feed_item(app: &App, c: &Course, bookmark: bool, now: i64, with_count: bool) -> Value {
+    let mut item = main_item(app, c, bookmark);
+    let updated = parse_instant(&c.updated_at).map_or(now, |t| t.timestamp());
+    item["region"] = json!(c.region);
+    item["updateTime"] = json!(now - updated);
+    item["rankPoint"] = js_number(c.rank_point());
+    if with_count {
+        item["bookmarkCnt"] = json!(c.bookmark_count);
+    }
+    item
+}
+
+fn my_item(app: &App, c: &Course, bookmark: bool) -> Value {
+    let mut item = main_item(app, c, bookmark);
+    item["userId"] = json!(c.user_id);
+    item["starPoint"] = json!(c.stars().text_or_zero_text());
+    item
+}
+
+fn created_text(c: &Course) -> String {
+    parse_instant(&c.created_at)
+        .map(kst_datetime)
+        .unwrap_or_default()
+}
+
+/// GET /course/detail/{id} — one course; counts the view.
+pub async fn detail(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req).await?;
+    let course_id = http::path_param(&req, "id")?;
+    let course = app
+        .db
+        .view_course(&course_id)
+        .await
+        .or_fail(DETAIL_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(DETAIL_FAILED))?;
+    let viewer_id = viewer.as_ref().map(|v| v.user_id());
+    let found = app
+        .db
+        .lookup(&[&course.user_id], &[], viewer_id, &[&course.course_id])
+        .await
+        .or_fail(DETAIL_FAILED)?;
+    let author = found.users.get(&course.user_id);
+    let urls = &app.config.images;
+    let image = |slot: usize| -> Value {
+        course
+            .images
+            .get(slot)
+            .map(|k| urls.detail(folder::COURSE, k, course.images_resized))
+            .into()
+    };
+    let map: Value = serde_json::from_str(&course.map_lat_lng).unwrap_or_else(|_| json!([]));
+    ok(&json!({
+        "success": true,
+        "data": {
+            "courseId": course.course_id,
+            "title": course.title,
+            "content": course.content,
+            "location": course.location,
+            "distance": js_number(course.distance),
+            "totalTime": course.total_time,
+            "courseImageUrl1": image(0),
+            "courseImageUrl2": image(1),
+            "courseImageUrl3": image(2),
+            "mapLatLng": map,
+            "parking": course.parking,
+            "baggage": course.baggage,
+            "createdAt": created_text(&course),
+            "clickCnt": course.click_cnt,
+            "thema": course.thema,
+            "user": {
+                "userId": course.user_id,
+                "nickname": author.map_or(shared::domain::comment::UNKNOWN_AUTHOR, |a| a.nickname.as_str()),
+                "profileUrl": author.map_or("", |a| a.profile_url.as_str()),
+                "userLevel": author.and_then(|a| a.user_level.clone()),
+                "mannerPoint": author.map_or(Value::Null, |a| js_number(a.manner_point)),
+            },
+            "bookmark": found.bookmarked.contains(&course.course_id),
+        }
+    }))
+}
+
+/// PATCH /course/{id} — edit a course (multipart; unused by the frontend).
+pub async fn update(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let form: Form = multipart::parse(&req, LIMITS).await?;
+    let mimes = checked_images(&form.files)?;
+    let course_id = http::path_param(&req, "id")?;
+    let course = app
+        .db
+        .course(&course_id)
+        .await
+        .or_fail(UPDATE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+    if course.user_id != me.user_id() {
+        return Err(ApiError::bad_request("게시물은 본인만 수정할 수 있습니다"));
+    }
+    let kept = course::kept_images(&course.images, &form.texts("courseImageUrl"));
+    let room = MAX_IMAGES.saturating_sub(kept.len()).min(form.files.len());
+    if kept.is_empty() && room == 0 {
+        return Err(ApiError::bad_request(NO_IMAGE));
+    }
+    let added = upload(app, &form.files[..room], &mimes[..room])
+        .await
+        .or_fail(UPDATE_FAILED)?;
+    let previous = course.images.clone();
+    let mut edited = CourseEdit::parse(|name| form.text(name)).apply(course);
+    edited.images_resized = edited.images_resized && added.is_empty();
+    edited.images = kept.into_iter().chain(added).collect();
+    edited.updated_at = instant_key(app.clock.now());
+    app.db.update_course(&edited).await.or_fail(UPDATE_FAILED)?;
+    let dropped: Vec<String> = previous
+        .into_iter()
+        .filter(|k| !edited.images.contains(k))
+        .collect();
+    if !dropped.is_empty()
+        && let Err(e) = images::delete(app, folder::COURSE, &dropped).await
+    {
+        tracing::warn!(error = ?e, "dropped course images were not deleted");
+    }
+    ok(&json!({ "success": true, "message": "게시물 수정에 성공했습니다" }))
+}
+
+/// DELETE /course/{id} — delete a course with its bookmarks, ratings,
+/// comments, replies and images.
+pub async fn delete(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let course_id = http::path_param(&req, "id")?;
+    let course = app
+        .db
+        .course(&course_id)
+        .await
+        .or_fail(DELETE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+    if course.user_id != me.user_id() {
+        return Err(ApiError::bad_request("게시물은 본인만 삭제할 수 있습니다"));
+    }
+    app.db
+        .delete_course(&course_id)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    // The course is gone; an S3 hiccup only leaves unreachable objects behind.
+    if let Err(e) = images::delete(app, folder::COURSE, &course.images).await {
+        tracing::warn!(error = ?e, "course images were not deleted");
+    }
+    ok(&json!({ "success": true, "message": "게시물 삭제에 성공하였습니다" }))
+}
+
+/// PATCH /course/{id}/bookmark — toggle the caller's bookmark.
+pub async fn bookmark(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let course_id = http::path_param(&req, "id")?;
+    let course = app
+        .db
+        .course(&course_id)
+        .await
+        .or_fail(BOOKMARK_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+    let bookmarked = match app
+        .db
+        .toggle_bookmark(&course, me.user_id())
+        .await
+        .or_fail(BOOKMARK_FAILED)?
+    {
+        BookmarkOutcome::Added => true,
+        BookmarkOutcome::Removed => false,
+        BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(NOT_FOUND)),
+    };
+    ok(&json!({ "success": true, "data": { "bookmark": bookmarked } }))
+}
+
+/// GET /course/{id}/starPoint — rating summary and the viewer's rating.
+pub async fn star_point(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req).await?;
+    let course_id = http::path_param(&req, "id")?;
+    let found = app
+        .db
+        .lookup(
+            &[],
+            &[&course_id],
+            viewer.as_ref().map(|v| v.user_id()),
+            &[&course_id],
+        )
+        .await
+        .or_fail(STAR_READ_FAILED)?;
+    let course = found
+        .courses
+        .get(&course_id)
+        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+    let stars = course.stars();
+    ok(&json!({
+        "success": true,
+        "data": {
+            "starPoint": stars.text(),
+            "starPeople": stars.count,
+            "myStarPoint": found.stars.get(&course_id).copied().unwrap_or(0),
+        }
+    }))
+}
+
+/// PATCH /course/{id}/starPoint — rate (1–5) or clear (`null`) the caller's rating.
+pub async fn rate(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let course_id = http::path_param(&req, "id")?;
+    // A malformed body counts as an invalid rating; existence is checked first.
+    let rating = http::json_body::<Value>(&req)
+        .map_err(|_| STAR_FAILED)
+        .and_then(|body| course::parse_star(body.get("myStarPoint")));
+    let Ok(rating) = rating else {
+        return match app.db.course(&course_id).await.or_fail(STAR_FAILED)? {
+            None => Err(ApiError::bad_request(NOT_FOUND)),
+            Some(_) => Err(ApiError::bad_request(STAR_FAILED)),
+        };
+    };
+    match app
+        .db
+        .rate_course(&course_id, me.user_id(), rating)
+        .await
+        .or_fail(STAR_FAILED)?
+    {
+        RateOutcome::NoCourse => Err(ApiError::bad_request(NOT_FOUND)),
+        RateOutcome::Rated { stars, mine } => ok(&json!({
+            "success": true,
+            "data": { "starPoint": stars.text(), "starPeople": stars.count, "myStarPoint": mine }
+        })),
+    }
+}

@@ -1,0 +1,585 @@
+//! Courses with their bookmarks and ratings, all in the `COURSE#<id>`
+//! collection; counters on `META` change in the same transaction as the
+//! bookmark / rating item, so they stay exact under concurrency.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem};
+use serde::Serialize;
+
+use super::keys::{self, Key};
+use super::tx::{n, s};
+use super::{Db, Item, key_map};
+use crate::domain::course::{Course, StarSummary};
+use crate::domain::user::User;
+
+#[derive(Serialize)]
+struct CourseItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    #[serde(flatten)]
+    course: &'a Course,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BookmarkItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    course_id: &'a str,
+    user_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StarItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    course_id: &'a str,
+    user_id: &'a str,
+    my_star_point: i64,
+}
+
+/// What list items need of a course (no content, route or total time).
+const LIST_ATTRIBUTES: &[&str] = &[
+    "courseId",
+    "userId",
+    "title",
+    "location",
+    "distance",
+    "images",
+    "imagesResized",
+    "thema",
+    "region",
+    "clickCnt",
+    "bookmarkCount",
+    "starSum",
+    "starCount",
+    "commentCount",
+    "createdAt",
+    "updatedAt",
+];
+
+fn with_list_projection(mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+    let mut names = Vec::with_capacity(LIST_ATTRIBUTES.len());
+    for (i, attribute) in LIST_ATTRIBUTES.iter().enumerate() {
+        let placeholder = format!("#p{i}");
+        query = query.expression_attribute_names(&placeholder, *attribute);
+        names.push(placeholder);
+    }
+    query.projection_expression(names.join(", "))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BookmarkOutcome {
+    Added,
+    Removed,
+    NoCourse,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RateOutcome {
+    NoCourse,
+    /// The course's summary with this rating applied, and the caller's rating (0 = none).
+    Rated {
+        stars: StarSummary,
+        mine: i64,
+    },
+}
+
+/// Heterogeneous point reads of one BatchGetItem, decoded by item type.
+#[derive(Debug, Default)]
+pub struct Lookup {
+    pub users: HashMap<String, User>,
+    pub courses: HashMap<String, Course>,
+    /// Course ids the requested bookmarks exist for.
+    pub bookmarked: HashSet<String>,
+    /// Course id → the requested user's rating.
+    pub stars: HashMap<String, i64>,
+}
+
+impl Db {
+    /// Puts a new course (never overwrites).
+    pub async fn create_course(&self, course: &Course) -> anyhow::Result<()> {
+        let feed = keys::course_feed_index(&course.created_at, &course.course_id);
+        let authored =
+            keys::authored_course_index(&course.user_id, &course.created_at, &course.course_id);
+        let item = CourseItem {
+            key: keys::course(&course.course_id),
+            kind: "Course",
+            gsi1pk: feed.pk,
+            gsi1sk: feed.sk,
+            gsi2pk: authored.pk,
+            gsi2sk: authored.sk,
+            course,
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(item).context("encode course")?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .context("put course")?;
+        Ok(())
+    }
+
+    /// `GetItem COURSE#<id> / META`.
+    pub async fn course(&self, course_id: &str) -> anyhow::Result<Option<Course>> {
+        let key = keys::course(course_id);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&key)))
+            .send()
+            .await
+            .context("get course")?;
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode course")
+    }
+
+    /// A detail view: `ADD clickCnt 1` atomically, returning the course after
+    /// it; `None` when the course does not exist.
+    pub async fn view_course(&self, course_id: &str) -> anyhow::Result<Option<Course>> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::course(course_id))))
+            .update_expression("ADD clickCnt :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => out
+                .attributes
+                .map(serde_dynamo::from_item)
+                .transpose()
+                .context("decode course"),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e).context("count course view"),
+        }
+    }
+
+    /// The `limit` newest courses (one Query on GSI1, backwards).
+    pub async fn newest_courses(&self, limit: i32) -> anyhow::Result<Vec<Course>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(keys::COURSES))
+            .scan_index_forward(false)
+            .limit(limit);
+        let out = with_list_projection(query)
+            .send()
+            .await
+            .context("query newest courses")?;
+        serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode courses")
+    }
+
+    /// Every course, newest first (list attributes only).
+    pub async fn all_courses(&self) -> anyhow::Result<Vec<Course>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(keys::COURSES))
+            .scan_index_forward(false);
+        let items = query_all(with_list_projection(query))
+            .await
+            .context("query courses")?;
+        serde_dynamo::from_items(items).context("decode courses")
+    }
+
+    /// Courses written by a user, newest first (GSI2 `USER#<uid>`, `COURSE#…`).
+    pub async fn courses_by_author(&self, user_id: &str) -> anyhow::Result<Vec<Course>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+            .expression_attribute_values(":prefix", s(keys::AUTHORED_COURSE))
+            .scan_index_forward(false);
+        let items = query_all(with_list_projection(query))
+            .await
+            .context("query authored courses")?;
+        serde_dynamo::from_items(items).context("decode courses")
+    }
+
+    /// Ids of the courses a user bookmarked, by course creation, newest first.
+    pub async fn bookmarked_course_ids(&self, user_id: &str) -> anyhow::Result<Vec<String>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+            .expression_attribute_values(":prefix", s(keys::BOOKMARK))
+            .projection_expression("courseId")
+            .scan_index_forward(false);
+        let items = query_all(query).await.context("query bookmarks")?;
+        Ok(items
+            .into_iter()
+            .filter_map(|mut item| match item.remove("courseId") {
+                Some(AttributeValue::S(id)) => Some(id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// One BatchGetItem for: user profiles, courses, and `user`'s bookmarks
+    /// and ratings on `marks_on` courses.
+    pub async fn lookup(
+        &self,
+        users: &[&str],
+        courses: &[&str],
+        marks_of: Option<&str>,
+        marks_on: &[&str],
+    ) -> anyhow::Result<Lookup> {
+        let mut wanted: Vec<Key> = users.iter().map(|u| keys::user(u)).collect();
+        wanted.extend(courses.iter().map(|c| keys::course(c)));
+        if let Some(user) = marks_of {
+            for course in marks_on {
+                wanted.push(keys::bookmark(course, user));
+                wanted.push(keys::star(course, user));
+            }
+        }
+        let mut found = Lookup::default();
+        if wanted.is_empty() {
+            return Ok(found);
+        }
+        for item in self.batch_get(&wanted).await.context("lookup")? {
+            match text(&item, "type") {
+                Some("User") => {
+                    let user: User = serde_dynamo::from_item(item).context("decode user")?;
+                    found.users.insert(user.user_id.clone(), user);
+                }
+                Some("Course") => {
+                    let course: Course = serde_dynamo::from_item(item).context("decode course")?;
+                    found.courses.insert(course.course_id.clone(), course);
+                }
+                Some("Bookmark") => {
+                    if let Some(id) = text(&item, "courseId") {
+                        found.bookmarked.insert(id.to_owned());
+                    }
+                }
+                Some("Star") => {
+                    let value = match item.get("myStarPoint") {
+                        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                        _ => 0,
+                    };
+                    if let Some(id) = text(&item, "courseId") {
+                        found.stars.insert(id.to_owned(), value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(found)
+    }
+
+    /// Adds the user's bookmark if absent, else removes it, with
+    /// `bookmarkCount` in the same transaction. Concurrent toggles by the
+    /// same user are resolved by the key conditions (retried).
+    pub async fn toggle_bookmark(
+        &self,
+        course: &Course,
+        user_id: &str,
+    ) -> anyhow::Result<BookmarkOutcome> {
+        let meta = keys::course(&course.course_id);
+        let bookmark = keys::bookmark(&course.course_id, user_id);
+        let index = keys::bookmarked_course_index(user_id, &course.created_at, &course.course_id);
+        let item: Item = serde_dynamo::to_item(BookmarkItem {
+            key: bookmark.clone(),
+            kind: "Bookmark",
+            gsi2pk: index.pk,
+            gsi2sk: index.sk,
+            course_id: &course.course_id,
+            user_id,
+        })
+        .context("encode bookmark")?;
+        for _ in 0..8 {
+            let add = vec![
+                self.tx_put(item.clone(), Some("attribute_not_exists(PK)"), &[])?,
+                self.tx_update(
+                    &meta,
+                    "ADD bookmarkCount :d",
+                    Some("attribute_exists(PK)"),
+                    &[(":d", n(1))],
+                )?,
+            ];
+            let outcome = self.transact_retrying(add).await?;
+            if outcome.failed(1) {
+                return Ok(BookmarkOutcome::NoCourse);
+            }
+            if !outcome.failed(0) {
+                return Ok(BookmarkOutcome::Added);
+            }
+            let remove = vec![
+                self.tx_delete(&bookmark, Some("attribute_exists(PK)"), &[])?,
+                self.tx_update(
+                    &meta,
+                    "ADD bookmarkCount :d",
+                    Some("attribute_exists(PK)"),
+                    &[(":d", n(-1))],
+                )?,
+            ];
+            let outcome = self.transact_retrying(remove).await?;
+            if outcome.failed(1) {
+                return Ok(BookmarkOutcome::NoCourse);
+            }
+            if !outcome.failed(0) {
+                return Ok(BookmarkOutcome::Removed);
+            }
+        }
+        anyhow::bail!("bookmark toggle kept racing")
+    }
+
+    /// Sets (`Some`) or clears (`None`) the user's rating; `starSum` and
+    /// `starCount` change in the same transaction, conditioned on the rating
+    /// read, so concurrent ratings leave exact sums.
+    pub async fn rate_course(
+        &self,
+        course_id: &str,
+        user_id: &str,
+        rating: Option<i64>,
+    ) -> anyhow::Result<RateOutcome> {
+        let meta = keys::course(course_id);
+        let star = keys::star(course_id, user_id);
+        for _ in 0..8 {
+            let (course, old) = self.course_and_star(&meta, &star).await?;
+            let Some(course) = course else {
+                return Ok(RateOutcome::NoCourse);
+            };
+            let stars = course.stars();
+            let (parts, sum_delta, count_delta) = match (old, rating) {
+                (None, None) => return Ok(RateOutcome::Rated { stars, mine: 0 }),
+                (Some(o), Some(v)) if o == v => return Ok(RateOutcome::Rated { stars, mine: v }),
+                (old, Some(v)) => {
+                    let item: Item = serde_dynamo::to_item(StarItem {
+                        key: star.clone(),
+                        kind: "Star",
+                        course_id,
+                        user_id,
+                        my_star_point: v,
+                    })
+                    .context("encode rating")?;
+                    let put = match old {
+                        None => self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
+                        Some(o) => {
+                            self.tx_put(item, Some("myStarPoint = :old"), &[(":old", n(o))])?
+                        }
+                    };
+                    let count = i64::from(old.is_none());
+                    (put, v - old.unwrap_or(0), count)
+                }
+                (Some(o), None) => (
+                    self.tx_delete(&star, Some("myStarPoint = :old"), &[(":old", n(o))])?,
+                    -o,
+                    -1,
+                ),
+            };
+            let update = self.tx_update(
+                &meta,
+                "ADD starSum :sum, starCount :count",
+                Some("attribute_exists(PK)"),
+                &[(":sum", n(sum_delta)), (":count", n(count_delta))],
+            )?;
+            let outcome = self.transact_retrying(vec![parts, update]).await?;
+            if outcome.failed(1) {
+                return Ok(RateOutcome::NoCourse);
+            }
+            if !outcome.failed(0) {
+                return Ok(RateOutcome::Rated {
+                    stars: StarSummary {
+                        sum: stars.sum + sum_delta,
+                        count: stars.count + count_delta,
+                    },
+                    mine: rating.unwrap_or(0),
+                });
+            }
+        }
+        anyhow::bail!("rating kept racing")
+    }
+
+    /// The course and the user's rating, read consistently in one round-trip.
+    async fn course_and_star(
+        &self,
+        meta: &Key,
+        star: &Key,
+    ) -> anyhow::Result<(Option<Course>, Option<i64>)> {
+        let get = |key: &Key| -> anyhow::Result<TransactGetItem> {
+            Ok(TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(key)))
+                        .build()?,
+                )
+                .build())
+        };
+        let out = self
+            .client
+            .transact_get_items()
+            .transact_items(get(meta)?)
+            .transact_items(get(star)?)
+            .send()
+            .await
+            .context("read course and rating")?;
+        let mut responses = out.responses.unwrap_or_default().into_iter();
+        let course = responses
+            .next()
+            .and_then(|r| r.item)
+            .map(serde_dynamo::from_item::<_, Course>)
+            .transpose()
+            .context("decode course")?;
+        let star =
+            responses
+                .next()
+                .and_then(|r| r.item)
+                .and_then(|item| match item.get("myStarPoint") {
+                    Some(AttributeValue::N(v)) => v.parse().ok(),
+                    _ => None,
+                });
+        Ok((course, star))
+    }
+
+    /// Writes the editable fields of a course (counters untouched).
+    pub async fn update_course(&self, course: &Course) -> anyhow::Result<()> {
+        let images = serde_dynamo::to_attribute_value(&course.images).context("encode images")?;
+        let optional = |v: &Option<String>| v.as_deref().map_or(AttributeValue::Null(true), s);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::course(&course.course_id))))
+            .update_expression(
+                "SET title = :title, content = :content, #location = :location, #region = :region, \
+                 distance = :distance, totalTime = :totalTime, images = :images, \
+                 imagesResized = :resized, parking = :parking, baggage = :baggage, \
+                 thema = :thema, updatedAt = :updatedAt",
+            )
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#location", "location")
+            .expression_attribute_names("#region", "region")
+            .expression_attribute_values(":title", s(&course.title))
+            .expression_attribute_values(":content", s(&course.content))
+            .expression_attribute_values(":location", s(&course.location))
+            .expression_attribute_values(":region", n(i64::from(course.region)))
+            .expression_attribute_values(
+                ":distance",
+                AttributeValue::N(course.distance.to_string()),
+            )
+            .expression_attribute_values(":totalTime", s(&course.total_time))
+            .expression_attribute_values(":images", images)
+            .expression_attribute_values(":resized", AttributeValue::Bool(course.images_resized))
+            .expression_attribute_values(":parking", optional(&course.parking))
+            .expression_attribute_values(":baggage", optional(&course.baggage))
+            .expression_attribute_values(":thema", s(&course.thema))
+            .expression_attribute_values(":updatedAt", s(&course.updated_at))
+            .send()
+            .await
+            .context("update course")?;
+        Ok(())
+    }
+
+    /// Deletes the whole `COURSE#<id>` collection: bookmarks (with their GSI2
+    /// entries), ratings, comments, replies, and `META` last, so a failed
+    /// attempt can be repeated. A second pass removes anything a concurrent
+    /// request slipped in meanwhile.
+    pub async fn delete_course(&self, course_id: &str) -> anyhow::Result<()> {
+        let meta = keys::course(course_id);
+        for _ in 0..2 {
+            let keys = self.collection_keys(&meta.pk).await?;
+            let (metas, rest): (Vec<Key>, Vec<Key>) = keys.into_iter().partition(|k| *k == meta);
+            let mut requests = Vec::with_capacity(rest.len());
+            for key in &rest {
+                requests.push(super::delete_request(key)?);
+            }
+            self.batch_write(requests)
+                .await
+                .context("delete course items")?;
+            let mut requests = Vec::new();
+            for key in &metas {
+                requests.push(super::delete_request(key)?);
+            }
+            self.batch_write(requests).await.context("delete course")?;
+        }
+        Ok(())
+    }
+
+    /// Every key of one partition.
+    pub(super) async fn collection_keys(&self, pk: &str) -> anyhow::Result<Vec<Key>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression("PK, SK");
+        let items = query_all(query).await.context("query collection")?;
+        serde_dynamo::from_items(items).context("decode keys")
+    }
+}
+
+/// Runs a Query to the end of its pages.
+pub(super) async fn query_all(query: QueryFluentBuilder) -> anyhow::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .context("query")?;
+        items.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(items),
+        }
+    }
+}
+
+pub(super) fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Some(v),
+        _ => None,
+    }
+}
