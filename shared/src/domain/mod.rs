@@ -3,5 +3,9 @@
 pub mod alarm;
 pub mod group;
 pub mod image;
+pub mod phone;
+pub mod profile;
+pub mod schedule;
+pub mod social;
 pub mod token;
 pub mod user;

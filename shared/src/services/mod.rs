@@ -1,3 +1,5 @@
 //! Outside systems reached by the functions.
 
 pub mod images;
+pub mod oauth;
+pub mod sms;

@@ -3,6 +3,7 @@
 //! Store methods return `anyhow::Result`; expected conditional-write
 //! outcomes are values (`…Outcome`), never raw SDK errors.
 
+mod accounts;
 mod alarms;
 mod batch;
 mod groups;
@@ -29,4 +30,5 @@ impl Db {
     }
 }
 
+pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use users::CreateOutcome;
