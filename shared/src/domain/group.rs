@@ -28,8 +28,6 @@ pub struct Group {
     pub parking: Option<String>,
     #[serde(default)]
     pub baggage: Option<String>,
-    #[serde(default)]
-    pub content: Option<String>,
     /// 0..9 from the first word of `location`.
     pub region: u8,
     /// Start-hour bucket 1..6 (floor(h/4)+1).
@@ -37,8 +35,6 @@ pub struct Group {
     pub thema: String,
     #[serde(default)]
     pub chatting_room: String,
-    /// The route as the JSON text the frontend sent (an array of `{lat,lng}`).
-    pub map_lat_lng: String,
     /// Image keys in slot order (at most 3).
     #[serde(default)]
     pub thumbnails: Vec<String>,
@@ -49,4 +45,567 @@ pub struct Group {
     pub apply_count: u32,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// The detail-only text of a run (a separate item, kept out of list reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupText {
+    /// The route as the JSON text the frontend sent (an array of `{lat,lng}`).
+    pub map_lat_lng: String,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// One member of a run (the host included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub group_id: String,
+    pub user_id: String,
+    /// The run's host (never changes), so "runs I joined" lists can fetch
+    /// host profiles together with the runs.
+    pub host_id: String,
+    /// The run's start (UTC), mirrored for the user's GSI2 index.
+    pub starts_at: String,
+    /// Set for every member when the host submits the attendance sheet.
+    #[serde(default)]
+    pub attendance: bool,
+    /// 0 = host not evaluated yet; 1..10 = the category chosen.
+    #[serde(default)]
+    pub evaluation: u8,
+    pub applied_at: String,
+}
+
+// ---------------------------------------------------------------------------
+// Rules (pure): parsing the form, derived codes, time windows, formats.
+// ---------------------------------------------------------------------------
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+
+use crate::time::{instant_key, kst, weekday_short};
+
+pub const MAX_PEOPLE_LIMIT: u32 = 50;
+pub const THEMAS: &[&str] = &["산", "도시", "강변", "해변", "공원", "트랙"];
+
+/// Contract messages of the create/edit form (groups.md §2.1, §2.9).
+pub mod msg {
+    pub const TITLE_MISSING: &str = "제목은 반드시 입력해주셔야 합니다";
+    pub const TITLE_SHORT: &str = "제목은 최소 3글자 이상이어야 합니다";
+    pub const MAX_PEOPLE_MISSING: &str = "모집인원은 반드시 입력해주셔야 합니다";
+    pub const MAX_PEOPLE_NOT_NUMBER: &str = "모집인원은 숫자만 입력가능합니다";
+    pub const MAX_PEOPLE_TOO_MANY: &str = "모집인원은 50명까지 입력가능합니다";
+    pub const DATE: &str = "날짜 형식만 입력 가능합니다";
+    pub const STANDBY: &str = "스탠바이 시간은 반드시 입력해주셔야 합니다";
+    pub const FINISH: &str = "종료 시간은 반드시 입력해주셔야 합니다";
+    pub const DISTANCE: &str = "거리는 반드시 입력해주셔야 합니다";
+    pub const SPEED: &str = "페이스는 반드시 입력해주셔야 합니다";
+    pub const LOCATION: &str = "러닝장소는 반드시 입력해주셔야 합니다";
+    pub const MAP: &str = "코스에 대한 정보는 반드시 입력해주셔야 합니다";
+    pub const THEMA: &str = "러닝 테마는 반드시 입력해주셔야 합니다";
+    pub const CREATE_TOO_SOON: &str =
+        "그룹러닝등록은 현재시간보다 6시간 이후부터 등록할 수 있습니다";
+    pub const EDIT_TOO_SOON: &str = "그룹러닝수정은 현재시간보다 6시간 이후로만 수정할 수 있습니다";
+    pub const EDIT_PAST: &str = "이미 지난 그룹러닝은 수정할 수 없습니다";
+    pub const THROTTLED: &str = "짧은시간내에 연속으로 글을 작성할 수 없습니다";
+}
+
+/// The text fields of `POST /group` and `PATCH /group/{id}`, as sent.
+#[derive(Debug, Default, Clone)]
+pub struct GroupForm {
+    pub title: Option<String>,
+    pub max_people: Option<String>,
+    pub date: Option<String>,
+    pub standby_time: Option<String>,
+    pub finish_time: Option<String>,
+    pub distance: Option<String>,
+    pub speed: Option<String>,
+    pub location: Option<String>,
+    pub map_lat_lng: Option<String>,
+    pub thema: Option<String>,
+    pub parking: Option<String>,
+    pub baggage: Option<String>,
+    pub content: Option<String>,
+    pub chatting_room: Option<String>,
+}
+
+/// Validated create input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGroup {
+    pub title: String,
+    pub max_people: u32,
+    pub date: NaiveDate,
+    pub standby: NaiveTime,
+    pub finish: Option<NaiveTime>,
+    pub distance: f64,
+    pub speed: String,
+    pub location: String,
+    pub map_lat_lng: String,
+    pub thema: String,
+    pub parking: Option<String>,
+    pub baggage: Option<String>,
+    pub content: Option<String>,
+    pub chatting_room: String,
+}
+
+/// Validated edit input (location, distance and the route are not editable).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupEdit {
+    pub title: String,
+    pub max_people: u32,
+    pub date: NaiveDate,
+    pub standby: NaiveTime,
+    pub speed: String,
+    pub thema: String,
+    pub parking: Option<String>,
+    pub baggage: Option<String>,
+    pub content: Option<String>,
+    pub chatting_room: Option<String>,
+}
+
+/// "missing or empty" in the contract's sense (a string of spaces is present).
+fn required<'a>(value: &'a Option<String>, message: &'static str) -> Result<&'a str, &'static str> {
+    value.as_deref().filter(|v| !v.is_empty()).ok_or(message)
+}
+
+/// FormData turns JS `undefined`/`null` into text; for optional fields that means "absent".
+pub fn optional_text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .filter(|v| *v != "undefined" && *v != "null")
+        .map(str::to_owned)
+}
+
+fn parse_title(form: &GroupForm) -> Result<String, &'static str> {
+    let title = required(&form.title, msg::TITLE_MISSING)?;
+    if title.chars().count() < 3 {
+        return Err(msg::TITLE_SHORT);
+    }
+    Ok(title.to_owned())
+}
+
+fn parse_max_people(form: &GroupForm) -> Result<u32, &'static str> {
+    let raw = form
+        .max_people
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(msg::MAX_PEOPLE_MISSING)?;
+    let n: u32 = raw.parse().map_err(|_| msg::MAX_PEOPLE_NOT_NUMBER)?;
+    if n < 1 {
+        return Err(msg::MAX_PEOPLE_NOT_NUMBER);
+    }
+    if n > MAX_PEOPLE_LIMIT {
+        return Err(msg::MAX_PEOPLE_TOO_MANY);
+    }
+    Ok(n)
+}
+
+fn parse_date(form: &GroupForm) -> Result<NaiveDate, &'static str> {
+    let raw = required(&form.date, msg::DATE)?;
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| msg::DATE)
+}
+
+/// `H:mm`, `HH:mm` or `HH:mm:ss`; the frontend's 12-hour picker sends hour
+/// `24` for 12 PM, which means 12.
+pub fn parse_time(raw: &str) -> Option<NaiveTime> {
+    let mut parts = raw.trim().split(':');
+    let hour: u32 = parts.next()?.parse().ok()?;
+    let minute: u32 = parts.next()?.parse().ok()?;
+    let second: u32 = match parts.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let hour = if hour == 24 { 12 } else { hour };
+    NaiveTime::from_hms_opt(hour, minute, second)
+}
+
+fn parse_standby(form: &GroupForm) -> Result<NaiveTime, &'static str> {
+    parse_time(required(&form.standby_time, msg::STANDBY)?).ok_or(msg::STANDBY)
+}
+
+fn parse_map(form: &GroupForm) -> Result<String, &'static str> {
+    let raw = required(&form.map_lat_lng, msg::MAP)?;
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::Array(points))
+            if points.iter().all(|p| {
+                p.get("lat").is_some_and(serde_json::Value::is_number)
+                    && p.get("lng").is_some_and(serde_json::Value::is_number)
+            }) =>
+        {
+            Ok(raw.to_owned())
+        }
+        _ => Err(msg::MAP),
+    }
+}
+
+/// Validates a create form in the contract's order (first failure wins).
+pub fn parse_new(form: &GroupForm) -> Result<NewGroup, &'static str> {
+    let title = parse_title(form)?;
+    let max_people = parse_max_people(form)?;
+    let date = parse_date(form)?;
+    let standby = parse_standby(form)?;
+    let finish_raw = required(&form.finish_time, msg::FINISH)?;
+    let distance = required(&form.distance, msg::DISTANCE)?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && *d >= 0.0)
+        .ok_or(msg::DISTANCE)?;
+    let speed = required(&form.speed, msg::SPEED)?.to_owned();
+    let location = required(&form.location, msg::LOCATION)?.to_owned();
+    let map_lat_lng = parse_map(form)?;
+    let thema = required(&form.thema, msg::THEMA)?.to_owned();
+    Ok(NewGroup {
+        title,
+        max_people,
+        date,
+        standby,
+        finish: parse_time(finish_raw),
+        distance,
+        speed,
+        location,
+        map_lat_lng,
+        thema,
+        parking: optional_text(&form.parking),
+        baggage: optional_text(&form.baggage),
+        content: optional_text(&form.content),
+        chatting_room: optional_text(&form.chatting_room).unwrap_or_default(),
+    })
+}
+
+/// Validates an edit form in the contract's order.
+pub fn parse_edit(form: &GroupForm) -> Result<GroupEdit, &'static str> {
+    let title = parse_title(form)?;
+    let max_people = parse_max_people(form)?;
+    let date = parse_date(form)?;
+    let standby = parse_standby(form)?;
+    required(&form.finish_time, msg::FINISH)?;
+    let speed = required(&form.speed, msg::SPEED)?.to_owned();
+    let thema = required(&form.thema, msg::THEMA)?.to_owned();
+    Ok(GroupEdit {
+        title,
+        max_people,
+        date,
+        standby,
+        speed,
+        thema,
+        parking: optional_text(&form.parking),
+        baggage: optional_text(&form.baggage),
+        content: optional_text(&form.content),
+        chatting_room: optional_text(&form.chatting_room),
+    })
+}
+
+/// Region code from the first word of a Kakao address (groups.md §1.5).
+pub fn region_of(location: &str) -> u8 {
+    match location.split_whitespace().next().unwrap_or_default() {
+        "서울" => 1,
+        "경기" => 2,
+        "인천" => 3,
+        "강원" | "강원특별자치도" => 4,
+        "충남" | "충북" | "세종특별자치시" | "대전" => 5,
+        "경북" | "대구" => 6,
+        "경남" | "부산" | "울산" => 7,
+        "전남" | "전북" | "광주" | "전북특별자치도" => 8,
+        "제주특별자치도" => 9,
+        _ => 0,
+    }
+}
+
+/// Start-hour bucket: floor(h/4)+1 (1 = 00–03 h … 6 = 20–23 h).
+pub fn time_bucket(standby: NaiveTime) -> u8 {
+    (standby.hour() / 4 + 1) as u8
+}
+
+/// Distance bucket code (1 `<5`, 2 `5..10`, 3 `10..15`, 4 `>=15`).
+pub fn distance_bucket(distance: f64) -> u8 {
+    match distance {
+        d if d < 5.0 => 1,
+        d if d < 10.0 => 2,
+        d if d < 15.0 => 3,
+        _ => 4,
+    }
+}
+
+/// The UTC instant of a KST date and time.
+pub fn start_instant(date: NaiveDate, standby: NaiveTime) -> DateTime<Utc> {
+    let local = NaiveDateTime::new(date, standby);
+    (local - chrono::Duration::hours(9)).and_utc()
+}
+
+/// `start − 6 h` must be strictly later than now (create and edit).
+pub fn far_enough_ahead(start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    start - chrono::Duration::hours(6) > now
+}
+
+/// Recruiting = start ≥ now + 4 h.
+pub fn recruiting_from(now: DateTime<Utc>) -> String {
+    instant_key(now + chrono::Duration::hours(4))
+}
+
+impl Group {
+    pub fn start(&self) -> DateTime<Utc> {
+        crate::time::parse_instant(&self.starts_at).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    pub fn kst_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok()
+    }
+
+    pub fn has_started(&self, now: DateTime<Utc>) -> bool {
+        self.start() <= now
+    }
+
+    /// `applyEndTime` (groups.md §1.3), compared literally by the frontend.
+    pub fn apply_end_time(&self, now: DateTime<Utc>) -> String {
+        let today = now.with_timezone(&kst()).date_naive();
+        let days = self
+            .kst_date()
+            .map(|d| (d - today).num_days())
+            .unwrap_or(-1);
+        if days > 0 {
+            return format!("{days} 일");
+        }
+        let hours = (self.start() - now).num_hours();
+        if days == 0 && hours > 0 {
+            format!("{hours} 시간")
+        } else {
+            "0 일".to_owned()
+        }
+    }
+
+    /// `YYYY.MM.DD (d) HH:mm`.
+    pub fn list_date(&self) -> String {
+        match self.kst_date() {
+            Some(d) => format!(
+                "{} ({}) {}",
+                d.format("%Y.%m.%d"),
+                weekday_short(d),
+                self.standby_time.get(..5).unwrap_or(&self.standby_time)
+            ),
+            None => self.date.clone(),
+        }
+    }
+
+    /// `YYYY년 MM월 DD일 토요일 17시 25분`.
+    pub fn long_date(&self) -> String {
+        let Some(d) = self.kst_date() else {
+            return self.date.clone();
+        };
+        let time = parse_time(&self.standby_time).unwrap_or_default();
+        format!(
+            "{}년 {:02}월 {:02}일 {}요일 {:02}시 {:02}분",
+            d.year(),
+            d.month(),
+            d.day(),
+            weekday_short(d),
+            time.hour(),
+            time.minute()
+        )
+    }
+
+    /// First two words of the address.
+    pub fn short_location(&self) -> String {
+        self.location
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// §1.8: date descending, then (stable) the number of `applyEndTime`
+/// ascending; remaining ties by start descending, then id.
+pub fn sort_for_list(groups: &mut [Group], now: DateTime<Utc>) {
+    groups.sort_by(|a, b| {
+        let label = |g: &Group| -> i64 {
+            g.apply_end_time(now)
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        label(a)
+            .cmp(&label(b))
+            .then_with(|| b.date.cmp(&a.date))
+            .then_with(|| b.standby_time.cmp(&a.standby_time))
+            .then_with(|| a.group_id.cmp(&b.group_id))
+    });
+}
+
+/// Feed filters of `GET /group/all` (groups.md §2.2), parsed from the query.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FeedFilter {
+    /// Inclusive KST date range; `Some(None)` = a range that matches nothing.
+    pub dates: Option<Option<(NaiveDate, NaiveDate)>>,
+    pub regions: Option<Vec<u8>>,
+    pub time_buckets: Option<Vec<u8>>,
+    pub distance_buckets: Option<Vec<u8>>,
+    pub themas: Option<Vec<String>>,
+    /// `finish=1`: include closed and past runs.
+    pub include_finished: bool,
+}
+
+fn parts(value: Option<&str>) -> Vec<&str> {
+    value
+        .unwrap_or_default()
+        .split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn codes(value: Option<&str>) -> Option<Vec<u8>> {
+    let values = parts(value);
+    if values.is_empty() || values.contains(&"0") {
+        return None;
+    }
+    Some(values.iter().filter_map(|v| v.parse().ok()).collect())
+}
+
+impl FeedFilter {
+    pub fn parse(
+        date: Option<&str>,
+        region: Option<&str>,
+        time: Option<&str>,
+        distance: Option<&str>,
+        thema: Option<&str>,
+        finish: Option<&str>,
+    ) -> Self {
+        let date_parts = parts(date);
+        let dates = match date_parts.as_slice() {
+            [] => None,
+            [from, to] => {
+                let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+                Some(match (parse(from), parse(to)) {
+                    (Some(f), Some(t)) if f <= t => Some((f, t)),
+                    _ => None,
+                })
+            }
+            _ => Some(None),
+        };
+        let themas = parts(thema);
+        Self {
+            dates,
+            regions: codes(region),
+            time_buckets: codes(time),
+            distance_buckets: codes(distance),
+            themas: (!themas.is_empty() && !themas.contains(&"전체"))
+                .then(|| themas.iter().map(|t| (*t).to_owned()).collect()),
+            include_finished: finish == Some("1"),
+        }
+    }
+
+    pub fn matches(&self, g: &Group) -> bool {
+        if let Some(range) = &self.dates {
+            match (range, g.kst_date()) {
+                (Some((from, to)), Some(d)) if *from <= d && d <= *to => {}
+                _ => return false,
+            }
+        }
+        self.regions.as_ref().is_none_or(|r| r.contains(&g.region))
+            && self
+                .time_buckets
+                .as_ref()
+                .is_none_or(|t| t.contains(&g.timecode))
+            && self
+                .distance_buckets
+                .as_ref()
+                .is_none_or(|d| d.contains(&distance_bucket(g.distance)))
+            && self.themas.as_ref().is_none_or(|t| t.contains(&g.thema))
+    }
+}
+
+/// 1-based page/size slicing (groups.md §1.9): both present and positive, else everything.
+pub fn page<T>(items: Vec<T>, page: Option<&str>, size: Option<&str>) -> Vec<T> {
+    let number = |v: Option<&str>| {
+        v.and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    match (number(page), number(size)) {
+        (Some(page), Some(size)) => items
+            .into_iter()
+            .skip((page - 1).saturating_mul(size))
+            .take(size)
+            .collect(),
+        _ => items,
+    }
+}
+
+/// Why a user may not join or leave a run (endpoint 11).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyRefusal {
+    Started,
+    HostCannotCancel,
+    Full,
+}
+
+/// Apply or cancel, decided from the run, the caller's membership and now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyAction {
+    Apply,
+    Cancel,
+}
+
+pub fn decide_apply(
+    group: &Group,
+    user_id: &str,
+    is_member: bool,
+    now: DateTime<Utc>,
+) -> Result<ApplyAction, ApplyRefusal> {
+    if group.has_started(now) {
+        return Err(ApplyRefusal::Started);
+    }
+    if is_member {
+        if group.user_id == user_id {
+            return Err(ApplyRefusal::HostCannotCancel);
+        }
+        return Ok(ApplyAction::Cancel);
+    }
+    if group.apply_count >= group.max_people {
+        return Err(ApplyRefusal::Full);
+    }
+    Ok(ApplyAction::Apply)
+}
+
+/// Image slots after an edit (groups.md §2.9): kept keys (only current
+/// ones, in the order sent, once each), then the new uploads, at most 3.
+/// Returns (new slots, keys to delete, how many uploads are stored).
+pub fn edit_images(
+    current: &[String],
+    kept_urls: &[&str],
+    uploads: &[String],
+) -> (Vec<String>, Vec<String>, usize) {
+    let mut slots: Vec<String> = Vec::new();
+    for url in kept_urls {
+        let key = url
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if current.iter().any(|c| c.rsplit('/').next() == Some(key))
+            && !slots.iter().any(|s| s == key)
+        {
+            slots.push(key.to_owned());
+        }
+    }
+    let room = 3usize.saturating_sub(slots.len());
+    let stored = uploads.len().min(room);
+    slots.extend(uploads.iter().take(stored).cloned());
+    let removed = current
+        .iter()
+        .filter(|c| {
+            !slots
+                .iter()
+                .any(|s| Some(s.as_str()) == c.rsplit('/').next())
+        })
+        .cloned()
+        .collect();
+    (slots, removed, stored)
 }

@@ -1,5 +1,6 @@
 //! Outside systems reached by the functions.
 
+pub mod groups;
 pub mod images;
 pub mod oauth;
 pub mod sms;

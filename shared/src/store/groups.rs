@@ -1,28 +1,697 @@
-//! Group runs and their members.
+//! Group runs and their members. Key design: docs/data-model.md.
 
-use anyhow::Context;
-use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use serde::Serialize;
 
 use super::Db;
-use super::keys;
-use crate::domain::group::Group;
+use super::batch::{Item, key_map};
+use super::keys::{self, Key};
+use crate::domain::group::{Group, GroupText, Member};
+use crate::domain::user::User;
+
+#[derive(Serialize)]
+struct GroupItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    #[serde(flatten)]
+    group: &'a Group,
+}
+
+#[derive(Serialize)]
+struct TextItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    text: &'a GroupText,
+}
+
+#[derive(Serialize)]
+struct MemberItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    #[serde(flatten)]
+    member: &'a Member,
+}
+
+pub const GROUP_TYPE: &str = "Group";
+pub const TEXT_TYPE: &str = "GroupText";
+pub const MEMBER_TYPE: &str = "Apply";
+
+fn group_item(group: &Group) -> anyhow::Result<Item> {
+    let feed = keys::group_feed_index(&group.starts_at, &group.group_id);
+    let hosted = keys::hosted_group_index(&group.user_id, &group.starts_at, &group.group_id);
+    serde_dynamo::to_item(GroupItem {
+        key: keys::group(&group.group_id),
+        kind: GROUP_TYPE,
+        gsi1pk: feed.pk,
+        gsi1sk: feed.sk,
+        gsi2pk: hosted.pk,
+        gsi2sk: hosted.sk,
+        group,
+    })
+    .context("encode group")
+}
+
+fn text_item(group_id: &str, text: &GroupText) -> anyhow::Result<Item> {
+    serde_dynamo::to_item(TextItem {
+        key: keys::group_text(group_id),
+        kind: TEXT_TYPE,
+        text,
+    })
+    .context("encode group text")
+}
+
+fn member_item(member: &Member) -> anyhow::Result<Item> {
+    let index = keys::applied_group_index(&member.user_id, &member.starts_at, &member.group_id);
+    serde_dynamo::to_item(MemberItem {
+        key: keys::apply(&member.group_id, &member.user_id),
+        kind: MEMBER_TYPE,
+        gsi2pk: index.pk,
+        gsi2sk: index.sk,
+        member,
+    })
+    .context("encode member")
+}
+
+fn put(item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name("")
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()?,
+        )
+        .build())
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn kind(item: &Item) -> Option<&str> {
+    item.get("type")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// Items of several kinds, sorted out by their `type`.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub groups: HashMap<String, Group>,
+    pub texts: Vec<GroupText>,
+    pub members: Vec<Member>,
+    pub users: HashMap<String, User>,
+}
+
+impl Loaded {
+    pub fn from_items(items: Vec<Item>) -> anyhow::Result<Self> {
+        let mut loaded = Self::default();
+        for item in items {
+            match kind(&item) {
+                Some(GROUP_TYPE) => {
+                    let g: Group = serde_dynamo::from_item(item).context("decode group")?;
+                    loaded.groups.insert(g.group_id.clone(), g);
+                }
+                Some(TEXT_TYPE) => loaded
+                    .texts
+                    .push(serde_dynamo::from_item(item).context("decode group text")?),
+                Some(MEMBER_TYPE) => loaded
+                    .members
+                    .push(serde_dynamo::from_item(item).context("decode member")?),
+                Some("User") => {
+                    let u: User = serde_dynamo::from_item(item).context("decode user")?;
+                    loaded.users.insert(u.user_id.clone(), u);
+                }
+                _ => {}
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateGroupOutcome {
+    Created,
+    /// The same user created a run less than 10 s ago.
+    Throttled,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    AlreadyMember,
+    /// Full, started or gone by the time the write ran.
+    Refused,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Cancelled,
+    NotMember,
+}
+
+/// Index of the first cancelled item of a TransactionCanceledException.
+fn cancelled_index<E: std::fmt::Debug>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        E,
+    >,
+) -> Option<usize> {
+    let service = err.as_service_error()?;
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) = service else {
+        return None;
+    };
+    e.cancellation_reasons()
+        .iter()
+        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+}
 
 impl Db {
-    /// `GetItem GROUP#<gid> / META`.
-    pub async fn group(&self, group_id: &str) -> anyhow::Result<Option<Group>> {
-        let key = keys::group(group_id);
+    fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder
+    {
+        // Fill in the table name once for every item.
+        let items = items
+            .into_iter()
+            .map(|mut item| {
+                if let Some(p) = item.put.as_mut() {
+                    p.table_name = self.table.clone();
+                }
+                if let Some(u) = item.update.as_mut() {
+                    u.table_name = self.table.clone();
+                }
+                if let Some(d) = item.delete.as_mut() {
+                    d.table_name = self.table.clone();
+                }
+                if let Some(c) = item.condition_check.as_mut() {
+                    c.table_name = self.table.clone();
+                }
+                item
+            })
+            .collect();
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+    }
+
+    /// Creates a run, its text and the host's membership in one transaction,
+    /// guarded by the per-user 10-second creation marker.
+    pub async fn create_group(
+        &self,
+        group: &Group,
+        text: &GroupText,
+        host: &Member,
+        now: i64,
+    ) -> anyhow::Result<CreateGroupOutcome> {
+        let throttle = keys::throttle(&group.user_id, "group-create");
+        let mut marker = key_map(&throttle);
+        marker.insert("type".into(), s("Throttle"));
+        marker.insert(keys::EXPIRES_AT.into(), n(now + 10));
+        let marker_put = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("")
+                    .set_item(Some(marker))
+                    .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
+                    .expression_attribute_values(":now", n(now))
+                    .build()?,
+            )
+            .build();
+        let items = vec![
+            marker_put,
+            put(group_item(group)?, Some("attribute_not_exists(PK)"))?,
+            put(text_item(&group.group_id, text)?, None)?,
+            put(member_item(host)?, None)?,
+        ];
+        match self.transact(items).send().await {
+            Ok(_) => Ok(CreateGroupOutcome::Created),
+            Err(e) if cancelled_index(&e) == Some(0) => Ok(CreateGroupOutcome::Throttled),
+            Err(e) => Err(e).context("create group"),
+        }
+    }
+
+    /// The detail collection: META, TEXT and every member (one Query).
+    pub async fn group_collection(&self, group_id: &str) -> anyhow::Result<Loaded> {
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
+                    .expression_attribute_values(":prefix", s(keys::GROUP_DETAIL_PREFIX)),
+            )
+            .await
+            .context("query group")?;
+        Loaded::from_items(items)
+    }
+
+    /// Every item of a run's partition (cascade delete): the run, its text,
+    /// members, comments, replies and chat.
+    pub async fn group_partition_keys(&self, group_id: &str) -> anyhow::Result<Vec<Key>> {
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk")
+                    .projection_expression("PK, SK")
+                    .expression_attribute_values(":pk", s(&keys::group_pk(group_id))),
+            )
+            .await
+            .context("query group partition")?;
+        Ok(items
+            .into_iter()
+            .filter_map(|i| {
+                Some(Key {
+                    pk: i.get(keys::PK)?.as_s().ok()?.clone(),
+                    sk: i.get(keys::SK)?.as_s().ok()?.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// Runs the query to the end of its pages.
+    pub async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> anyhow::Result<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query.clone().set_exclusive_start_key(start).send().await?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Runs in the feed index, by start: from `from` on (ascending), or the
+    /// `limit` latest from `from` on (descending).
+    pub async fn groups_by_start(
+        &self,
+        from: Option<&str>,
+        newest_first: bool,
+        limit: Option<i32>,
+    ) -> anyhow::Result<Vec<Group>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .scan_index_forward(!newest_first)
+            .set_limit(limit)
+            .expression_attribute_values(":pk", s(keys::GROUPS));
+        query = match from {
+            Some(from) => query
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :from")
+                .expression_attribute_values(":from", s(from)),
+            None => query.key_condition_expression("GSI1PK = :pk"),
+        };
+        let items = match limit {
+            // A limited query is one page by definition.
+            Some(_) => query
+                .send()
+                .await
+                .context("query groups")?
+                .items
+                .unwrap_or_default(),
+            None => self.query_all(query).await.context("query groups")?,
+        };
+        serde_dynamo::from_items(items).context("decode groups")
+    }
+
+    /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
+    pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::GSI2)
+                    .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+                    .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                    .expression_attribute_values(":prefix", s(keys::HOSTED)),
+            )
+            .await
+            .context("query hosted groups")?;
+        serde_dynamo::from_items(items).context("decode groups")
+    }
+
+    /// A user's memberships whose run starts in `[from, to)` (UTC instant keys; `None` = open).
+    pub async fn memberships(
+        &self,
+        user_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> anyhow::Result<Vec<Member>> {
+        let low = format!("{}{}", keys::APPLY, from.unwrap_or(""));
+        let high = format!("{}{}", keys::APPLY, to.unwrap_or("~"));
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::GSI2)
+                    .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+                    .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                    .expression_attribute_values(":low", s(&low))
+                    .expression_attribute_values(":high", s(&high)),
+            )
+            .await
+            .context("query memberships")?;
+        serde_dynamo::from_items(items).context("decode memberships")
+    }
+
+    /// Loads mixed keys (runs, members, users) in one BatchGetItem.
+    pub async fn load(&self, keys: &[Key]) -> anyhow::Result<Loaded> {
+        if keys.is_empty() {
+            return Ok(Loaded::default());
+        }
+        Loaded::from_items(self.batch_get(keys).await?)
+    }
+
+    /// Joins a run: the membership and `applyCount + 1` in one transaction,
+    /// conditioned on capacity, the run still existing and not started.
+    pub async fn add_member(&self, member: &Member, now_key: &str) -> anyhow::Result<ApplyOutcome> {
+        let group_key = keys::group(&member.group_id);
+        let count = TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("")
+                    .set_key(Some(key_map(&group_key)))
+                    .update_expression("SET applyCount = applyCount + :one")
+                    .condition_expression(
+                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now",
+                    )
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":now", s(now_key))
+                    .build()?,
+            )
+            .build();
+        let items = vec![
+            put(member_item(member)?, Some("attribute_not_exists(PK)"))?,
+            count,
+        ];
+        match self.transact(items).send().await {
+            Ok(_) => Ok(ApplyOutcome::Applied),
+            Err(e) => match cancelled_index(&e) {
+                Some(0) => Ok(ApplyOutcome::AlreadyMember),
+                Some(_) => Ok(ApplyOutcome::Refused),
+                None => Err(e).context("add member"),
+            },
+        }
+    }
+
+    /// Leaves a run: the membership and `applyCount − 1` in one transaction.
+    pub async fn cancel_apply(
+        &self,
+        group_id: &str,
+        user_id: &str,
+    ) -> anyhow::Result<CancelOutcome> {
+        let delete = TransactWriteItem::builder()
+            .delete(
+                Delete::builder()
+                    .table_name("")
+                    .set_key(Some(key_map(&keys::apply(group_id, user_id))))
+                    .condition_expression("attribute_exists(PK)")
+                    .build()?,
+            )
+            .build();
+        let count = TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("")
+                    .set_key(Some(key_map(&keys::group(group_id))))
+                    .update_expression("SET applyCount = applyCount - :one")
+                    .condition_expression("attribute_exists(PK) AND applyCount > :zero")
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":zero", n(0))
+                    .build()?,
+            )
+            .build();
+        match self.transact(vec![delete, count]).send().await {
+            Ok(_) => Ok(CancelOutcome::Cancelled),
+            Err(e) if cancelled_index(&e).is_some() => Ok(CancelOutcome::NotMember),
+            Err(e) => Err(e).context("cancel apply"),
+        }
+    }
+
+    /// The current member count (strongly consistent).
+    pub async fn apply_count(&self, group_id: &str) -> anyhow::Result<u32> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(key.pk))
-            .key(keys::SK, AttributeValue::S(key.sk))
+            .set_key(Some(key_map(&keys::group(group_id))))
+            .projection_expression("applyCount")
+            .consistent_read(true)
             .send()
             .await
-            .context("get group")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode group")
+            .context("get apply count")?;
+        Ok(out
+            .item
+            .and_then(|i| {
+                i.get("applyCount")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0))
     }
+
+    /// Replaces the run's editable fields (only by its host) and its text,
+    /// and moves every member's index entry when the start changed — one transaction.
+    pub async fn update_group(
+        &self,
+        group: &Group,
+        text: &GroupText,
+        members: &[Member],
+    ) -> anyhow::Result<bool> {
+        let mut items = vec![
+            put(
+                group_item(group)?,
+                Some("attribute_exists(PK) AND userId = :host"),
+            )?,
+            put(text_item(&group.group_id, text)?, None)?,
+        ];
+        if let Some(p) = items[0].put.as_mut() {
+            p.expression_attribute_values =
+                Some(HashMap::from([(":host".to_owned(), s(&group.user_id))]));
+        }
+        for member in members {
+            let mut moved = member.clone();
+            moved.starts_at = group.starts_at.clone();
+            items.push(put(member_item(&moved)?, Some("attribute_exists(PK)"))?);
+        }
+        if items.len() > 100 {
+            bail!(
+                "a run with {} members cannot be edited in one transaction",
+                members.len()
+            );
+        }
+        match self.transact(items).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if cancelled_index(&e).is_some() => Ok(false),
+            Err(e) => Err(e).context("update group"),
+        }
+    }
+
+    /// Deletes the run's META item if `host` hosts it: from this moment the
+    /// run is gone for every reader and no one can join it.
+    pub async fn delete_group_meta(&self, group_id: &str, host: &str) -> anyhow::Result<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::group(group_id))))
+            .condition_expression("attribute_exists(PK) AND userId = :host")
+            .expression_attribute_values(":host", s(host))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e).context("delete group"),
+        }
+    }
+
+    /// Submits the attendance sheet once (conditioned on the host's flag
+    /// still being unset): every member's flag, and +1 manner point for each
+    /// attendee, never above 100.
+    pub async fn submit_attendance(
+        &self,
+        group: &Group,
+        members: &[Member],
+        attendees: &[String],
+    ) -> anyhow::Result<bool> {
+        let mut items = Vec::with_capacity(members.len() + attendees.len());
+        for member in members {
+            let is_host = member.user_id == group.user_id;
+            let mut update = Update::builder()
+                .table_name("")
+                .set_key(Some(key_map(&keys::apply(
+                    &group.group_id,
+                    &member.user_id,
+                ))))
+                .update_expression("SET attendance = :yes")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true));
+            if is_host {
+                update = update
+                    .condition_expression("attribute_exists(PK) AND attendance = :no")
+                    .expression_attribute_values(":no", AttributeValue::Bool(false));
+            }
+            items.push(TransactWriteItem::builder().update(update.build()?).build());
+        }
+        for user_id in attendees {
+            items.push(manner_point_change(user_id, 1)?);
+        }
+        if items.len() > 100 {
+            bail!(
+                "attendance of {} members does not fit one transaction",
+                members.len()
+            );
+        }
+        match self.transact(items).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if cancelled_index(&e).is_some() => Ok(false),
+            Err(e) => Err(e).context("submit attendance"),
+        }
+    }
+
+    /// Evaluates the run's host once: the member's `evaluation` (must still be
+    /// 0), the host's `eval<k>` counter and `mannerPoint ± 1` kept within 0..=100
+    /// (at a bound the evaluation is recorded without moving the point).
+    pub async fn evaluate_host(
+        &self,
+        group: &Group,
+        user_id: &str,
+        category: u8,
+        point: i8,
+    ) -> anyhow::Result<EvaluateOutcome> {
+        for move_point in [true, false] {
+            let member = TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("")
+                        .set_key(Some(key_map(&keys::apply(&group.group_id, user_id))))
+                        .update_expression("SET evaluation = :category")
+                        .condition_expression("attribute_exists(PK) AND evaluation = :zero")
+                        .expression_attribute_values(":category", n(category))
+                        .expression_attribute_values(":zero", n(0))
+                        .build()?,
+                )
+                .build();
+            let host = if move_point {
+                manner_point_change_with_counter(&group.user_id, point, category)?
+            } else {
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name("")
+                            .set_key(Some(key_map(&keys::user(&group.user_id))))
+                            .update_expression(format!("ADD eval{category} :one"))
+                            .expression_attribute_values(":one", n(1))
+                            .build()?,
+                    )
+                    .build()
+            };
+            match self.transact(vec![member, host]).send().await {
+                Ok(_) => return Ok(EvaluateOutcome::Done),
+                Err(e) => match cancelled_index(&e) {
+                    Some(0) => return Ok(EvaluateOutcome::AlreadyEvaluated),
+                    Some(_) if move_point => continue,
+                    _ => return Err(e).context("evaluate host"),
+                },
+            }
+        }
+        bail!("evaluate host: no attempt succeeded")
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EvaluateOutcome {
+    Done,
+    AlreadyEvaluated,
+}
+
+/// `mannerPoint ± 1`, refused (condition) when it would leave 0..=100.
+fn manner_point_change(user_id: &str, delta: i8) -> anyhow::Result<TransactWriteItem> {
+    manner_point_update(
+        user_id,
+        delta,
+        "SET mannerPoint = mannerPoint + :delta".to_owned(),
+        false,
+    )
+}
+
+fn manner_point_change_with_counter(
+    user_id: &str,
+    delta: i8,
+    category: u8,
+) -> anyhow::Result<TransactWriteItem> {
+    manner_point_update(
+        user_id,
+        delta,
+        format!("SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"),
+        true,
+    )
+}
+
+fn manner_point_update(
+    user_id: &str,
+    delta: i8,
+    expression: String,
+    counter: bool,
+) -> anyhow::Result<TransactWriteItem> {
+    let (condition, bound) = if delta >= 0 {
+        ("mannerPoint <= :bound", 100 - i32::from(delta))
+    } else {
+        ("mannerPoint >= :bound", -i32::from(delta))
+    };
+    let mut update = Update::builder()
+        .table_name("")
+        .set_key(Some(key_map(&keys::user(user_id))))
+        .update_expression(expression)
+        .condition_expression(format!("attribute_exists(PK) AND {condition}"))
+        .expression_attribute_values(":delta", n(delta))
+        .expression_attribute_values(":bound", n(bound));
+    if counter {
+        update = update.expression_attribute_values(":one", n(1));
+    }
+    Ok(TransactWriteItem::builder().update(update.build()?).build())
 }

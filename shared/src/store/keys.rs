@@ -112,13 +112,30 @@ pub fn group_pk(group_id: &str) -> String {
     format!("GROUP#{group_id}")
 }
 
-/// `GROUP#<gid> / META`: the run itself.
+/// `GROUP#<gid> / A#META`: the run itself (what lists show).
+///
+/// The run's own items sort first in its collection: `A#META`, `A#TEXT`,
+/// then `APPLY#<uid>` — so `begins_with(SK, "A")` reads exactly "run + text
+/// + members" for the detail page, and never the comments, replies or chat
+/// messages that share the partition.
 pub fn group(group_id: &str) -> Key {
     Key {
         pk: group_pk(group_id),
-        sk: "META".into(),
+        sk: "A#META".into(),
     }
 }
+
+/// `GROUP#<gid> / A#TEXT`: the bulky fields only the detail page shows
+/// (`mapLatLng`, `content`), kept out of the feed index.
+pub fn group_text(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "A#TEXT".into(),
+    }
+}
+
+/// Sort-key prefix shared by a run's META, TEXT and member items.
+pub const GROUP_DETAIL_PREFIX: &str = "A";
 
 /// GSI1 entry of a run: `GROUPS / <startUtc>#<gid>` (feeds, main page, by start).
 pub fn group_feed_index(start_utc: &str, group_id: &str) -> IndexKey {

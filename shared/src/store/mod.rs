@@ -6,7 +6,7 @@
 mod accounts;
 mod alarms;
 mod batch;
-mod groups;
+pub mod groups;
 pub mod keys;
 mod tokens;
 mod users;
