@@ -79,7 +79,12 @@ fn every_route_has_a_sam_function_and_every_function_a_route() {
 fn policies_name_exact_actions_and_never_a_wildcard_or_a_scan() {
     let doc = template();
     for (id, properties) in api_functions(&doc) {
-        let text = serde_yaml::to_string(&properties["Policies"]).expect("yaml");
+        let mut text = serde_yaml::to_string(&properties["Policies"]).expect("yaml");
+        // The one allowed wildcard: all objects under one image folder
+        // (S3 cannot name a prefix otherwise).
+        for folder in ["profileImg", "groupthumbnail", "courseImage", "w_384", "w_758"] {
+            text = text.replace(&format!("${{ImageBucket.Arn}}/{folder}/*"), "");
+        }
         assert!(
             !text.contains('*'),
             "{id} has a wildcard in its policy:\n{text}"

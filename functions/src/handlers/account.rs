@@ -13,7 +13,7 @@ use shared::error::OrFail;
 use shared::http::multipart::{self, Limits};
 use shared::http::response::redirect;
 use shared::http::{self, auth, ok};
-use shared::services::{images, oauth, sms};
+use shared::services::{groups, images, oauth, sms};
 use shared::store::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 use shared::time::instant_key;
 use shared::{ApiError, ApiResult, App};
@@ -414,6 +414,29 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
 pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let user = &me.user;
+
+    let now = instant_key(app.clock.now());
+    let hosted = app
+        .db
+        .hosted_run_ids_from(&user.user_id, &now)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    for group in app.db.groups(&hosted).await.or_fail(DELETE_FAILED)? {
+        groups::delete_group(app, &group, &user.user_id)
+            .await
+            .or_fail(DELETE_FAILED)?;
+    }
+    let applied = app
+        .db
+        .applied_run_ids_from(&user.user_id, &now)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    for group_id in applied.iter().filter(|g| !hosted.contains(g)) {
+        app.db
+            .cancel_apply(group_id, &user.user_id)
+            .await
+            .or_fail(DELETE_FAILED)?;
+    }
 
     if let Some(key) = our_profile_key(app, &user.profile_url) {
         images::delete(app, folder::PROFILE, &[key.to_owned()])
