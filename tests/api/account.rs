@@ -31,9 +31,10 @@ async fn spawn() -> World {
 }
 
 async fn spawn_adjusted(adjust: impl FnOnce(&mut shared::config::Config)) -> World {
-    let providers = FakeProviders::start("http://localhost:3000/kakao", "http://localhost:3000/naver")
-        .await
-        .expect("fake providers");
+    let providers =
+        FakeProviders::start("http://localhost:3000/kakao", "http://localhost:3000/naver")
+            .await
+            .expect("fake providers");
     let sens = FakeSens::start("ncp:sms:kr:1:erun", "test-access", "test-secret")
         .await
         .expect("fake sens");
@@ -72,7 +73,9 @@ impl World {
     /// Logs `account` in; returns the callback body.
     async fn login(&self, provider: FakeProvider, account: FakeAccount) -> Value {
         let code = self.providers.issue_code(provider, account);
-        let reply = self.callback(provider, &format!("code={code}&state=erunjrun")).await;
+        let reply = self
+            .callback(provider, &format!("code={code}&state=erunjrun"))
+            .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         reply.json()
     }
@@ -148,8 +151,13 @@ impl World {
     }
 
     async fn send_code(&self, token: &str, tel: &str) -> Reply {
-        self.call(Method::POST, "/user/message", token, Some(json!({ "tel": tel })))
-            .await
+        self.call(
+            Method::POST,
+            "/user/message",
+            token,
+            Some(json!({ "tel": tel })),
+        )
+        .await
     }
 
     fn last_code(&self) -> String {
@@ -219,7 +227,10 @@ impl World {
             .app
             .app
             .db
-            .add_member(&self.member(group, user), &instant_key(self.app.app.clock.now()))
+            .add_member(
+                &self.member(group, user),
+                &instant_key(self.app.app.clock.now()),
+            )
             .await
             .expect("join");
         assert_eq!(format!("{outcome:?}"), "Applied");
@@ -247,7 +258,12 @@ async fn a_first_kakao_login_creates_the_user_and_answers_tokens_with_the_misspe
     assert_eq!(body["agreeSMS"], false);
 
     let now = w.app.app.clock.now().timestamp();
-    let access = w.app.app.tokens.verify(body["token"].as_str().expect("t"), now).expect("ours");
+    let access = w
+        .app
+        .app
+        .tokens
+        .verify(body["token"].as_str().expect("t"), now)
+        .expect("ours");
     let refresh = w
         .app
         .app
@@ -265,9 +281,15 @@ async fn a_first_kakao_login_creates_the_user_and_answers_tokens_with_the_misspe
         .expect("read");
     assert_eq!(stored.as_deref(), body["refreshToken"].as_str());
 
-    let link = w.item("SOCIAL#kakao#2266112233", "SOCIAL").await.expect("link");
+    let link = w
+        .item("SOCIAL#kakao#2266112233", "SOCIAL")
+        .await
+        .expect("link");
     assert_eq!(text(&link, "userId").as_deref(), Some(user_id));
-    let me = w.app.get("/user/auth", body["token"].as_str().expect("t")).await;
+    let me = w
+        .app
+        .get("/user/auth", body["token"].as_str().expect("t"))
+        .await;
     assert_eq!(me.json()["userId"], user_id);
 
     // The real Kakao wire format: form POST with our client and redirect, no secret.
@@ -300,7 +322,10 @@ async fn a_returning_user_gets_the_same_account_and_their_stored_profile() {
         .login(FakeProvider::Kakao, FakeAccount::new("77", "바뀐이름"))
         .await;
     assert_eq!(again["userId"], user_id.as_str());
-    assert_eq!(again["nickname"], "처음이름", "not refreshed from the provider");
+    assert_eq!(
+        again["nickname"], "처음이름",
+        "not refreshed from the provider"
+    );
     assert_eq!(again["firstLogin"], false);
     let users = w
         .all_items()
@@ -315,7 +340,10 @@ async fn a_returning_user_gets_the_same_account_and_their_stored_profile() {
 async fn naver_login_sends_the_secret_and_state_and_creates_a_naver_user() {
     let w = spawn().await;
     let body = w
-        .login(FakeProvider::Naver, FakeAccount::new("naver-abc", "네이버러너"))
+        .login(
+            FakeProvider::Naver,
+            FakeAccount::new("naver-abc", "네이버러너"),
+        )
         .await;
     assert_eq!(body["succcss"], true);
     assert_eq!(body["nickname"], "네이버러너");
@@ -324,7 +352,10 @@ async fn naver_login_sends_the_secret_and_state_and_creates_a_naver_user() {
     assert_eq!(form["client_secret"], "fake-naver-secret");
     assert_eq!(form["state"], "erunjrun");
     let profile = w
-        .item(&format!("USER#{}", body["userId"].as_str().expect("id")), "PROFILE")
+        .item(
+            &format!("USER#{}", body["userId"].as_str().expect("id")),
+            "PROFILE",
+        )
         .await
         .expect("user");
     assert_eq!(text(&profile, "social").as_deref(), Some("naver"));
@@ -335,10 +366,16 @@ async fn naver_login_sends_the_secret_and_state_and_creates_a_naver_user() {
 async fn used_unknown_and_cancelled_codes_are_400s_with_the_contract_message() {
     let w = spawn().await;
     for provider in [FakeProvider::Kakao, FakeProvider::Naver] {
-        let code = w.providers.issue_code(provider, FakeAccount::new("5", "러너"));
-        let first = w.callback(provider, &format!("code={code}&state=erunjrun")).await;
+        let code = w
+            .providers
+            .issue_code(provider, FakeAccount::new("5", "러너"));
+        let first = w
+            .callback(provider, &format!("code={code}&state=erunjrun"))
+            .await;
         assert_eq!(first.status, 200);
-        let reused = w.callback(provider, &format!("code={code}&state=erunjrun")).await;
+        let reused = w
+            .callback(provider, &format!("code={code}&state=erunjrun"))
+            .await;
         assert_eq!(reused.error_message(), TOKEN_FAILED, "{provider:?} reuse");
         let unknown = w.callback(provider, "code=made-up&state=erunjrun").await;
         assert_eq!(unknown.error_message(), TOKEN_FAILED);
@@ -362,17 +399,25 @@ async fn a_provider_that_is_down_or_refuses_the_profile_gives_the_contract_messa
     let broken = w
         .providers
         .issue_code_with_broken_profile(FakeProvider::Kakao, FakeAccount::new("9", "러너"));
-    let reply = w.callback(FakeProvider::Kakao, &format!("code={broken}")).await;
+    let reply = w
+        .callback(FakeProvider::Kakao, &format!("code={broken}"))
+        .await;
     assert_eq!(reply.error_message(), PROFILE_FAILED_MSG);
     let broken = w
         .providers
         .issue_code_with_broken_profile(FakeProvider::Naver, FakeAccount::new("9", "러너"));
-    let reply = w.callback(FakeProvider::Naver, &format!("code={broken}")).await;
+    let reply = w
+        .callback(FakeProvider::Naver, &format!("code={broken}"))
+        .await;
     assert_eq!(reply.error_message(), PROFILE_FAILED_MSG);
 
     w.providers.set_down(true);
-    let code = w.providers.issue_code(FakeProvider::Kakao, FakeAccount::new("9", "러너"));
-    let reply = w.callback(FakeProvider::Kakao, &format!("code={code}")).await;
+    let code = w
+        .providers
+        .issue_code(FakeProvider::Kakao, FakeAccount::new("9", "러너"));
+    let reply = w
+        .callback(FakeProvider::Kakao, &format!("code={code}"))
+        .await;
     assert_eq!(reply.error_message(), TOKEN_FAILED);
     assert!(
         w.all_items().await.is_empty(),
@@ -404,10 +449,18 @@ async fn accounts_without_nickname_or_picture_get_the_fallbacks() {
     assert_eq!(nickname.chars().count(), 8);
     assert_eq!(body["profileUrl"], "");
     let body = w.login(FakeProvider::Naver, bare).await;
-    assert!(body["nickname"].as_str().expect("n").starts_with("이런저런"));
+    assert!(
+        body["nickname"]
+            .as_str()
+            .expect("n")
+            .starts_with("이런저런")
+    );
 
     let long = w
-        .login(FakeProvider::Kakao, FakeAccount::new("55", "아홉글자의닉네임이다"))
+        .login(
+            FakeProvider::Kakao,
+            FakeAccount::new("55", "아홉글자의닉네임이다"),
+        )
         .await;
     assert_eq!(long["nickname"], "아홉글자의닉네임");
 }
@@ -455,9 +508,18 @@ async fn the_authorize_routes_redirect_to_the_providers_and_a_missing_code_does_
         .build()
         .expect("client");
     for (path, expected) in [
-        ("/user/kakao", "/kakao/auth/oauth/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fkakao&client_id=fake-kakao-client"),
-        ("/user/naver", "/naver/auth/oauth2.0/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fnaver&client_id=fake-naver-client"),
-        ("/user/kakao/callback", "/kakao/auth/oauth/authorize?response_type=code"),
+        (
+            "/user/kakao",
+            "/kakao/auth/oauth/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fkakao&client_id=fake-kakao-client",
+        ),
+        (
+            "/user/naver",
+            "/naver/auth/oauth2.0/authorize?response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fnaver&client_id=fake-naver-client",
+        ),
+        (
+            "/user/kakao/callback",
+            "/kakao/auth/oauth/authorize?response_type=code",
+        ),
     ] {
         let reply = client.get(w.app.url(path)).send().await.expect("sent");
         assert_eq!(reply.status(), 302, "{path}");
@@ -484,15 +546,35 @@ async fn the_fake_authorize_page_and_dev_codes_log_a_developer_in_offline() {
         .send()
         .await
         .expect("authorize");
-    let location = page.headers()["location"].to_str().expect("location").to_owned();
+    let location = page.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
     let code = location.split("code=").nth(1).expect("code");
-    let body = w.callback(FakeProvider::Kakao, &format!("code={code}")).await.json();
+    let body = w
+        .callback(FakeProvider::Kakao, &format!("code={code}"))
+        .await
+        .json();
     assert_eq!(body["nickname"], "러너");
 
-    let dev = w.callback(FakeProvider::Naver, "code=dev-42-%EA%B0%9C%EB%B0%9C&state=x").await;
+    let dev = w
+        .callback(
+            FakeProvider::Naver,
+            "code=dev-42-%EA%B0%9C%EB%B0%9C&state=x",
+        )
+        .await;
     assert_eq!(dev.json()["nickname"], "개발");
-    let again = w.callback(FakeProvider::Naver, "code=dev-42-%EA%B0%9C%EB%B0%9C&state=x").await;
-    assert_eq!(again.error_message(), TOKEN_FAILED, "dev codes are single use too");
+    let again = w
+        .callback(
+            FakeProvider::Naver,
+            "code=dev-42-%EA%B0%9C%EB%B0%9C&state=x",
+        )
+        .await;
+    assert_eq!(
+        again.error_message(),
+        TOKEN_FAILED,
+        "dev codes are single use too"
+    );
 }
 
 // ---- SMS verification ----
@@ -550,7 +632,10 @@ async fn a_code_goes_out_signed_and_verifies_the_number_once() {
     assert_eq!(reused.json()["success"], false, "a code is single use");
 
     // Stored encrypted (never the plain number); shown decrypted to its owner.
-    let profile = w.item(&format!("USER#{user_id}"), "PROFILE").await.expect("user");
+    let profile = w
+        .item(&format!("USER#{user_id}"), "PROFILE")
+        .await
+        .expect("user");
     let sealed = text(&profile, "phone").expect("phone");
     assert!(!sealed.contains("1234"), "{sealed}");
     assert_eq!(
@@ -560,7 +645,10 @@ async fn a_code_goes_out_signed_and_verifies_the_number_once() {
     let settings = w.app.get("/auth/updateUser", &token).await.json();
     assert_eq!(settings["data"]["phone"], "010-1234-5678");
     assert_eq!(settings["data"]["certPhone"], true);
-    assert_eq!(settings["data"]["agreeSMS"], false, "verification does not change consent");
+    assert_eq!(
+        settings["data"]["agreeSMS"], false,
+        "verification does not change consent"
+    );
 }
 
 #[tokio::test]
@@ -598,9 +686,15 @@ async fn a_code_sent_to_one_number_does_not_verify_another_and_dies_after_five_w
             Some(json!({"tel": tel, "code": code})),
         )
     };
-    assert_eq!(verify("010-3333-4444", code.clone()).await.json()["success"], false);
+    assert_eq!(
+        verify("010-3333-4444", code.clone()).await.json()["success"],
+        false
+    );
     for _ in 0..4 {
-        assert_eq!(verify("010-1111-2222", "999999".into()).await.json()["success"], false);
+        assert_eq!(
+            verify("010-1111-2222", "999999".into()).await.json()["success"],
+            false
+        );
     }
     assert_eq!(
         verify("010-1111-2222", code).await.json()["success"],
@@ -614,7 +708,9 @@ async fn missing_fields_are_answered_without_a_crash() {
     let w = spawn().await;
     let (_, token) = w.kakao_user("1", "러너").await;
     for body in [json!({}), json!({"tel": 1234}), json!({"tel": "전화번호"})] {
-        let reply = w.call(Method::POST, "/user/message", &token, Some(body)).await;
+        let reply = w
+            .call(Method::POST, "/user/message", &token, Some(body))
+            .await;
         assert_eq!(reply.error_message(), "인증번호를 발송하지 못했습니다.");
     }
     for body in [
@@ -623,7 +719,9 @@ async fn missing_fields_are_answered_without_a_crash() {
         json!({"tel": "010-1234-5678"}),
         json!({"tel": "010-1234-5678", "code": "123456"}),
     ] {
-        let reply = w.call(Method::POST, "/user/verify", &token, Some(body)).await;
+        let reply = w
+            .call(Method::POST, "/user/verify", &token, Some(body))
+            .await;
         assert_eq!(reply.status, 200);
         assert_eq!(
             reply.json(),
@@ -693,7 +791,9 @@ async fn the_settings_form_shows_codes_and_no_phone_before_verification() {
             "mannerPoint": 50, "phone": null, "agreeSMS": false, "certPhone": false
         }})
     );
-    assert!(reply.text.contains("\"mannerPoint\":50,") || reply.text.contains("\"mannerPoint\":50}"));
+    assert!(
+        reply.text.contains("\"mannerPoint\":50,") || reply.text.contains("\"mannerPoint\":50}")
+    );
 }
 
 fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
@@ -719,7 +819,11 @@ fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>)
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
 impl World {
-    async fn patch_form(&self, token: &str, parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> Reply {
+    async fn patch_form(
+        &self,
+        token: &str,
+        parts: &[(&str, Option<(&str, &str)>, &[u8])],
+    ) -> Reply {
         let (content_type, body) = multipart(parts);
         self.app
             .send(
@@ -784,16 +888,35 @@ async fn settings_text_fields_are_saved_and_formdata_undefined_or_null_leave_val
     assert_eq!(data["likeDistance"], "4");
     assert_eq!(data["userLevel"], "1", "null leaves it");
     assert_eq!(data["agreeSMS"], true);
-    assert_eq!(data["phone"], Value::Null, "phone only changes through verification");
-    assert_eq!(data["profileUrl"], "http://img.fake/1.jpg", "a text image part changes nothing");
+    assert_eq!(
+        data["phone"],
+        Value::Null,
+        "phone only changes through verification"
+    );
+    assert_eq!(
+        data["profileUrl"], "http://img.fake/1.jpg",
+        "a text image part changes nothing"
+    );
 
-    for (input, expected) in [("0", false), ("1", true), ("false", false), ("maybe", false)] {
-        w.patch_form(&token, &[("agreeSMS", None, input.as_bytes())]).await;
+    for (input, expected) in [
+        ("0", false),
+        ("1", true),
+        ("false", false),
+        ("maybe", false),
+    ] {
+        w.patch_form(&token, &[("agreeSMS", None, input.as_bytes())])
+            .await;
         let auth = w.app.get("/user/auth", &token).await.json();
         assert_eq!(auth["agreeSMS"], expected, "agreeSMS={input}");
     }
     w.patch_form(&token, &[("userLevel", None, b"3")]).await;
-    let info = w.app.get(&format!("/auth/info/{}", data["userId"].as_str().expect("id")), &token).await;
+    let info = w
+        .app
+        .get(
+            &format!("/auth/info/{}", data["userId"].as_str().expect("id")),
+            &token,
+        )
+        .await;
     assert_eq!(info.json()["data"]["userInfo"]["userLevel"], "레드");
 }
 
@@ -825,17 +948,37 @@ async fn a_new_picture_is_stored_with_its_type_and_replaces_our_old_one() {
         .to_owned();
     assert_ne!(new_url, url);
     let new_key = new_url.strip_prefix(&prefix).expect("ours");
-    assert!(w.object_type(&format!("profileImg/{new_key}")).await.is_some());
-    assert_eq!(w.object_type(&format!("profileImg/{key}")).await, None, "old one deleted");
+    assert!(
+        w.object_type(&format!("profileImg/{new_key}"))
+            .await
+            .is_some()
+    );
+    assert_eq!(
+        w.object_type(&format!("profileImg/{key}")).await,
+        None,
+        "old one deleted"
+    );
 
     let refused = w
-        .patch_form(&token, &[("image", Some(("x.txt", "text/plain")), b"hello")])
+        .patch_form(
+            &token,
+            &[("image", Some(("x.txt", "text/plain")), b"hello")],
+        )
         .await;
-    assert_eq!(refused.error_message(), "지원되는 이미지파일 형식이 아닙니다.");
+    assert_eq!(
+        refused.error_message(),
+        "지원되는 이미지파일 형식이 아닙니다."
+    );
     let disguised = w
-        .patch_form(&token, &[("image", Some(("x.png", "image/png")), b"MZ not an image")])
+        .patch_form(
+            &token,
+            &[("image", Some(("x.png", "image/png")), b"MZ not an image")],
+        )
         .await;
-    assert_eq!(disguised.error_message(), "지원되는 이미지파일 형식이 아닙니다.");
+    assert_eq!(
+        disguised.error_message(),
+        "지원되는 이미지파일 형식이 아닙니다."
+    );
 }
 
 #[tokio::test]
@@ -873,7 +1016,11 @@ async fn user_info_shows_names_counters_and_upcoming_runs_in_two_dynamodb_calls(
 
     let reply = w
         .app
-        .request(Method::GET, &format!("/auth/info/{host}"), Some("Bearer undefined"))
+        .request(
+            Method::GET,
+            &format!("/auth/info/{host}"),
+            Some("Bearer undefined"),
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.ddb_calls(), 2, "one Query + one BatchGetItem");
@@ -889,7 +1036,10 @@ async fn user_info_shows_names_counters_and_upcoming_runs_in_two_dynamodb_calls(
             "userLevel": "퍼플", "mannerPoint": 62})
     );
     let waiting = data["waiting"].as_array().expect("waiting");
-    let ids: Vec<&str> = waiting.iter().map(|i| i["groupId"].as_str().expect("id")).collect();
+    let ids: Vec<&str> = waiting
+        .iter()
+        .map(|i| i["groupId"].as_str().expect("id"))
+        .collect();
     assert_eq!(ids, [sooner.group_id.as_str(), later.group_id.as_str()]);
     assert_eq!(waiting[0]["appliedPeople"], 2);
     assert_eq!(waiting[0]["distance"], "5.5km");
@@ -901,8 +1051,14 @@ async fn user_info_shows_names_counters_and_upcoming_runs_in_two_dynamodb_calls(
         .app
         .request(Method::GET, "/auth/info/nobody", Some("Bearer undefined"))
         .await;
-    assert_eq!(unknown.error_message(), "유저 정보 불러오기에 실패하였습니다.");
-    let no_header = w.app.request(Method::GET, &format!("/auth/info/{host}"), None).await;
+    assert_eq!(
+        unknown.error_message(),
+        "유저 정보 불러오기에 실패하였습니다."
+    );
+    let no_header = w
+        .app
+        .request(Method::GET, &format!("/auth/info/{host}"), None)
+        .await;
     assert_eq!(
         no_header.error_message(),
         "token에 문제가 있음(기한만료가 아닌 에러)"
@@ -920,13 +1076,24 @@ async fn first_login_preferences_store_numbers_as_text_and_end_the_first_login()
         Some(json!({"likeLocation": 9, "likeDistance": 0, "userLevel": "블랙"})),
     )
     .await;
-    let profile = w.item(&format!("USER#{user_id}"), "PROFILE").await.expect("user");
+    let profile = w
+        .item(&format!("USER#{user_id}"), "PROFILE")
+        .await
+        .expect("user");
     assert_eq!(text(&profile, "likeLocation").as_deref(), Some("9"));
     assert_eq!(text(&profile, "likeDistance").as_deref(), Some("0"));
     assert_eq!(text(&profile, "userLevel").as_deref(), Some("블랙"));
-    assert_eq!(w.app.get("/user/auth", &token).await.json()["firstLogin"], false);
+    assert_eq!(
+        w.app.get("/user/auth", &token).await.json()["firstLogin"],
+        false
+    );
     let missing = w
-        .call(Method::PATCH, "/auth/userLike", "undefined", Some(json!({})))
+        .call(
+            Method::PATCH,
+            "/auth/userLike",
+            "undefined",
+            Some(json!({})),
+        )
         .await;
     assert_eq!(
         missing.error_message(),
@@ -975,7 +1142,10 @@ async fn deleting_an_account_leaves_nothing_of_the_user_and_frees_their_seats() 
         json!({"success": true, "message": "회원탈퇴에 성공하였습니다."})
     );
 
-    assert!(w.partition(&format!("USER#{user_id}")).await.is_empty(), "profile, tokens, code, throttle, alarms");
+    assert!(
+        w.partition(&format!("USER#{user_id}")).await.is_empty(),
+        "profile, tokens, code, throttle, alarms"
+    );
     assert!(w.item("SOCIAL#kakao#31337", "SOCIAL").await.is_none());
     let leftovers: Vec<_> = w
         .all_items()
@@ -988,15 +1158,39 @@ async fn deleting_an_account_leaves_nothing_of_the_user_and_frees_their_seats() 
                 .any(|v| v.contains(&user_id))
         })
         .collect();
-    assert!(leftovers.is_empty(), "nothing refers to the user: {leftovers:?}");
-    assert!(w.partition(&format!("GROUP#{}", hosted.group_id)).await.is_empty(), "hosted run deleted");
-    assert_eq!(w.app.app.db.apply_count(&joined.group_id).await.expect("count"), 1, "seat freed");
-    assert_eq!(w.object_type(&format!("profileImg/{picture_key}")).await, None);
+    assert!(
+        leftovers.is_empty(),
+        "nothing refers to the user: {leftovers:?}"
+    );
+    assert!(
+        w.partition(&format!("GROUP#{}", hosted.group_id))
+            .await
+            .is_empty(),
+        "hosted run deleted"
+    );
+    assert_eq!(
+        w.app
+            .app
+            .db
+            .apply_count(&joined.group_id)
+            .await
+            .expect("count"),
+        1,
+        "seat freed"
+    );
+    assert_eq!(
+        w.object_type(&format!("profileImg/{picture_key}")).await,
+        None
+    );
 
     // The other member was told, and the user is logged out everywhere.
     let alarms = w.partition(&format!("USER#{other}")).await;
-    assert!(alarms.iter().any(|a| text(a, "category").as_deref() == Some("delete")
-        && text(a, "groupId").as_deref() == Some(hosted.group_id.as_str())));
+    assert!(
+        alarms
+            .iter()
+            .any(|a| text(a, "category").as_deref() == Some("delete")
+                && text(a, "groupId").as_deref() == Some(hosted.group_id.as_str()))
+    );
     assert_eq!(
         w.app.get("/user/auth", &token).await.error_message(),
         "token에 문제가 있음(기한만료가 아닌 에러)"

@@ -82,7 +82,13 @@ fn policies_name_exact_actions_and_never_a_wildcard_or_a_scan() {
         let mut text = serde_yaml::to_string(&properties["Policies"]).expect("yaml");
         // The one allowed wildcard: all objects under one image folder
         // (S3 cannot name a prefix otherwise).
-        for folder in ["profileImg", "groupthumbnail", "courseImage", "w_384", "w_758"] {
+        for folder in [
+            "profileImg",
+            "groupthumbnail",
+            "courseImage",
+            "w_384",
+            "w_758",
+        ] {
             text = text.replace(&format!("${{ImageBucket.Arn}}/{folder}/*"), "");
         }
         assert!(

@@ -24,8 +24,10 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(3000);
     let mut config = shared::config::Config::from_env()?;
     if config.external.kakao.client_id.is_empty() {
-        let frontend = std::env::var("FRONTEND_URL").unwrap_or_else(|_| "http://localhost:3000".into());
-        let fake = FakeProviders::start(&format!("{frontend}/kakao"), &format!("{frontend}/naver")).await?;
+        let frontend =
+            std::env::var("FRONTEND_URL").unwrap_or_else(|_| "http://localhost:3000".into());
+        let fake = FakeProviders::start(&format!("{frontend}/kakao"), &format!("{frontend}/naver"))
+            .await?;
         fake.configure(&mut config.external);
         tracing::info!(base = %fake.base, "KAKAO_ID unset: Kakao and Naver logins use the fake providers");
     }

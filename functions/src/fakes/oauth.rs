@@ -123,7 +123,10 @@ impl FakeProviders {
             .route("/kakao/auth/oauth/token", post(kakao_token))
             .route("/kakao/api/v2/user/me", get(kakao_me))
             .route("/naver/auth/oauth2.0/authorize", get(naver_authorize))
-            .route("/naver/auth/oauth2.0/token", post(naver_token).get(naver_token_get))
+            .route(
+                "/naver/auth/oauth2.0/token",
+                post(naver_token).get(naver_token_get),
+            )
             .route("/naver/api/v1/nid/me", get(naver_me))
             .with_state(shared.clone());
         let base = super::serve(router).await?;
@@ -267,7 +270,11 @@ fn authorize(
 ) -> Response {
     let redirect = query.get("redirect_uri").cloned().unwrap_or_default();
     if query.get("client_id") != Some(&expected.client_id) || redirect != expected.redirect_url {
-        return (StatusCode::BAD_REQUEST, "fake provider: unknown client or redirect_uri").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "fake provider: unknown client or redirect_uri",
+        )
+            .into_response();
     }
     let state = query
         .get("state")
@@ -281,7 +288,10 @@ fn authorize(
     }
     let account = FakeAccount::new(
         query.get("id").map(String::as_str).unwrap_or("1001"),
-        query.get("nickname").map(String::as_str).unwrap_or("개발러너"),
+        query
+            .get("nickname")
+            .map(String::as_str)
+            .unwrap_or("개발러너"),
     );
     let code = format!("{}-code-{}", provider.name(), uuid::Uuid::new_v4().simple());
     lock(inner).codes.insert(
@@ -321,10 +331,7 @@ async fn naver_authorize(
 
 // ---- Kakao ----
 
-async fn kakao_token(
-    State((inner, clients)): State<Shared>,
-    body: Bytes,
-) -> Response {
+async fn kakao_token(State((inner, clients)): State<Shared>, body: Bytes) -> Response {
     if lock(&inner).down {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -346,7 +353,9 @@ async fn kakao_token(
             };
             (
                 status,
-                axum::Json(json!({"error": error, "error_description": description, "error_code": code})),
+                axum::Json(
+                    json!({"error": error, "error_description": description, "error_code": code}),
+                ),
             )
                 .into_response()
         }
@@ -389,7 +398,11 @@ async fn kakao_me(State((inner, _)): State<Shared>, headers: HeaderMap) -> Respo
 
 // ---- Naver: errors are HTTP 200 with an `error` field ----
 
-fn naver_token_answer(inner: &Mutex<Inner>, clients: &Clients, form: &HashMap<String, String>) -> Response {
+fn naver_token_answer(
+    inner: &Mutex<Inner>,
+    clients: &Clients,
+    form: &HashMap<String, String>,
+) -> Response {
     if lock(inner).down {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -407,10 +420,7 @@ fn naver_token_answer(inner: &Mutex<Inner>, clients: &Clients, form: &HashMap<St
     }
 }
 
-async fn naver_token(
-    State((inner, clients)): State<Shared>,
-    body: Bytes,
-) -> Response {
+async fn naver_token(State((inner, clients)): State<Shared>, body: Bytes) -> Response {
     naver_token_answer(&inner, &clients, &form_fields(&body))
 }
 
@@ -438,5 +448,6 @@ async fn naver_me(State((inner, _)): State<Shared>, headers: HeaderMap) -> Respo
     if let Some(p) = &a.profile_image {
         response.insert("profile_image".into(), json!(p));
     }
-    axum::Json(json!({"resultcode": "00", "message": "success", "response": response})).into_response()
+    axum::Json(json!({"resultcode": "00", "message": "success", "response": response}))
+        .into_response()
 }

@@ -65,7 +65,11 @@ pub struct FakeSens {
 }
 
 impl FakeSens {
-    pub async fn start(service_id: &str, access_key: &str, secret_key: &str) -> anyhow::Result<Self> {
+    pub async fn start(
+        service_id: &str,
+        access_key: &str,
+        secret_key: &str,
+    ) -> anyhow::Result<Self> {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let account = Arc::new(Account {
             service_id: service_id.to_owned(),
@@ -121,7 +125,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn expected_signature(path: &str, timestamp: &str, access_key: &str, secret: &str) -> Option<String> {
+fn expected_signature(
+    path: &str,
+    timestamp: &str,
+    access_key: &str,
+    secret: &str,
+) -> Option<String> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).ok()?;
     mac.update(b"POST ");
     mac.update(path.as_bytes());
@@ -159,7 +168,12 @@ async fn send(
     let fresh = timestamp
         .parse::<i64>()
         .is_ok_and(|t| (chrono::Utc::now().timestamp_millis() - t).abs() <= 5 * 60 * 1000);
-    let signed = expected_signature(uri.path(), timestamp, &account.access_key, &account.secret_key);
+    let signed = expected_signature(
+        uri.path(),
+        timestamp,
+        &account.access_key,
+        &account.secret_key,
+    );
     let authentic = header(&headers, "x-ncp-iam-access-key") == account.access_key
         && fresh
         && signed.as_deref() == Some(header(&headers, "x-ncp-apigw-signature-v2"));
@@ -185,10 +199,14 @@ async fn send(
                 .collect()
         })
         .unwrap_or_default();
-    let (Some(from), Some(content)) = (message["from"].as_str(), message["content"].as_str()) else {
+    let (Some(from), Some(content)) = (message["from"].as_str(), message["content"].as_str())
+    else {
         return bad_request("from and content are required");
     };
-    if message["type"] != "SMS" || to.is_empty() || to.iter().any(|t| !t.chars().all(|c| c.is_ascii_digit())) {
+    if message["type"] != "SMS"
+        || to.is_empty()
+        || to.iter().any(|t| !t.chars().all(|c| c.is_ascii_digit()))
+    {
         return bad_request("type SMS and digit-only destinations are required");
     }
     let mut state = lock();
@@ -220,5 +238,11 @@ fn bad_request(reason: &str) -> Response {
 }
 
 async fn list(State((inner, _)): State<Shared>) -> axum::Json<Vec<SentSms>> {
-    axum::Json(inner.lock().unwrap_or_else(|e| e.into_inner()).messages.clone())
+    axum::Json(
+        inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .messages
+            .clone(),
+    )
 }

@@ -89,7 +89,12 @@ async fn callback(app: &App, req: Request, provider: Provider) -> ApiResult {
         .or_fail(LOGIN_FAILED)?;
     let refresh_exp = now + app.tokens.refresh_ttl.as_secs() as i64;
     app.db
-        .put_refresh_token(&user.user_id, &http::user_agent(&req), &refresh, refresh_exp)
+        .put_refresh_token(
+            &user.user_id,
+            &http::user_agent(&req),
+            &refresh,
+            refresh_exp,
+        )
         .await
         .or_fail(LOGIN_FAILED)?;
     ok(&json!({
@@ -158,8 +163,8 @@ fn rand_u32() -> u32 {
 /// counters and upcoming runs. Two DynamoDB round-trips whatever the list size.
 pub async fn info(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
-    let user_id = http::path_param(&req, "userId")
-        .map_err(|_| ApiError::bad_request(INFO_FAILED))?;
+    let user_id =
+        http::path_param(&req, "userId").map_err(|_| ApiError::bad_request(INFO_FAILED))?;
 
     let now = app.clock.now();
     let from = instant_key(schedule::today_start(now));
@@ -322,8 +327,7 @@ async fn forget_image(app: &App, key: &str) {
 /// POST /user/message — send a 6-digit code by SMS.
 pub async fn send_code(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
-    let body: Value =
-        http::json_body(&req).map_err(|_| ApiError::bad_request(SEND_FAILED))?;
+    let body: Value = http::json_body(&req).map_err(|_| ApiError::bad_request(SEND_FAILED))?;
     let number = body["tel"]
         .as_str()
         .and_then(phone::normalise)

@@ -269,7 +269,10 @@ mod tests {
             let code: u32 = new_code().parse().expect("digits");
             assert!((100_000..=999_998).contains(&code));
         }
-        assert_eq!(sms_content("483920"), "이런저런 인증번호는 [483920] 입니다.");
+        assert_eq!(
+            sms_content("483920"),
+            "이런저런 인증번호는 [483920] 입니다."
+        );
     }
 
     #[test]

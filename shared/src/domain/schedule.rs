@@ -41,7 +41,11 @@ pub fn today_start(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// One `waiting` item, or `None` when the run is over for this list
 /// (dated before today, or today with `standbyTime` ≤ now, both KST).
-pub fn waiting_item(group: &Group, now: DateTime<FixedOffset>, images: &ImageUrls) -> Option<Value> {
+pub fn waiting_item(
+    group: &Group,
+    now: DateTime<FixedOffset>,
+    images: &ImageUrls,
+) -> Option<Value> {
     let date = NaiveDate::parse_from_str(&group.date, "%Y-%m-%d").ok()?;
     let standby = NaiveTime::parse_from_str(&group.standby_time, "%H:%M:%S").ok()?;
     let today = now.date_naive();

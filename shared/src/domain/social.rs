@@ -95,7 +95,12 @@ pub fn signup_nickname(provider_nickname: Option<&str>, random: u32) -> String {
 /// The account a first login creates: preferences empty, `mannerPoint` 50,
 /// `agreeSMS` false, no phone; an empty `profileUrl` when the provider has
 /// no picture (the settings page then shows its own default).
-pub fn new_account(user_id: String, provider: Provider, profile: &SocialProfile, random: u32) -> User {
+pub fn new_account(
+    user_id: String,
+    provider: Provider,
+    profile: &SocialProfile,
+    random: u32,
+) -> User {
     let mut user = User::new(
         user_id,
         signup_nickname(profile.nickname.as_deref(), random),
@@ -156,7 +161,9 @@ mod tests {
             Some("t".into())
         );
         assert_eq!(
-            access_token(&json!({"error": "invalid_request", "error_description": "no valid data in session"})),
+            access_token(
+                &json!({"error": "invalid_request", "error_description": "no valid data in session"})
+            ),
             None
         );
         assert_eq!(access_token(&json!({})), None);
@@ -168,7 +175,12 @@ mod tests {
             signup_nickname(Some("아홉글자의닉네임이다"), 0),
             "아홉글자의닉네임"
         );
-        assert_eq!(signup_nickname(Some("🏃🏃🏃🏃🏃🏃🏃🏃🏃"), 0).chars().count(), 8);
+        assert_eq!(
+            signup_nickname(Some("🏃🏃🏃🏃🏃🏃🏃🏃🏃"), 0)
+                .chars()
+                .count(),
+            8
+        );
         assert_eq!(signup_nickname(None, 42), "이런저런0042");
         assert_eq!(signup_nickname(None, 123_456), "이런저런3456");
     }

@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn urlencoding_keeps_unreserved_characters_only() {
-        assert_eq!(urlencode("http://localhost:3000/kakao"), "http%3A%2F%2Flocalhost%3A3000%2Fkakao");
+        assert_eq!(
+            urlencode("http://localhost:3000/kakao"),
+            "http%3A%2F%2Flocalhost%3A3000%2Fkakao"
+        );
         assert_eq!(urlencode("a-b_c.d~"), "a-b_c.d~");
     }
 }

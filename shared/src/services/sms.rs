@@ -16,7 +16,13 @@ pub fn messages_path(service_id: &str) -> String {
 }
 
 /// `x-ncp-apigw-signature-v2`: base64(HMAC-SHA256(secret, "POST <path>\n<timestamp>\n<access key>")).
-pub fn signature(method: &str, path: &str, timestamp: &str, access_key: &str, secret: &str) -> String {
+pub fn signature(
+    method: &str,
+    path: &str,
+    timestamp: &str,
+    access_key: &str,
+    secret: &str,
+) -> String {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
     let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,

@@ -78,12 +78,7 @@ fn cancelled_by_condition(e: &SdkError<TransactWriteItemsError>) -> bool {
     }
 }
 
-fn throttle_put(
-    table: &str,
-    key: &Key,
-    now: i64,
-    until: i64,
-) -> anyhow::Result<TransactWriteItem> {
+fn throttle_put(table: &str, key: &Key, now: i64, until: i64) -> anyhow::Result<TransactWriteItem> {
     let mut item = key_map(key);
     item.insert("type".into(), s("Throttle"));
     item.insert(keys::EXPIRES_AT.into(), n(until));
@@ -435,14 +430,18 @@ impl Db {
     ) -> anyhow::Result<(Option<(User, EvaluationCounts)>, Vec<Group>)> {
         let mut wanted = vec![keys::user(user_id)];
         wanted.extend(group_ids.iter().map(|g| keys::group(g)));
-        let items = self.batch_get(&wanted).await.context("get profile and runs")?;
+        let items = self
+            .batch_get(&wanted)
+            .await
+            .context("get profile and runs")?;
         let mut profile = None;
         let mut groups = Vec::new();
         for item in items {
             let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned();
             match sk.as_deref() {
                 Some("PROFILE") => {
-                    let user: User = serde_dynamo::from_item(item.clone()).context("decode user")?;
+                    let user: User =
+                        serde_dynamo::from_item(item.clone()).context("decode user")?;
                     let counts: EvaluationCounts =
                         serde_dynamo::from_item(item).context("decode evaluation counts")?;
                     profile = Some((user, counts));

@@ -103,7 +103,10 @@ pub fn runs_from(prefix: &str, from_utc: &str) -> (String, String) {
 
 /// The group id at the end of a run's `GSI2SK` (`<prefix><startUtc>#<gid>`).
 pub fn group_id_of_run(gsi2sk: &str) -> Option<&str> {
-    gsi2sk.rsplit_once('#').map(|(_, id)| id).filter(|id| !id.is_empty())
+    gsi2sk
+        .rsplit_once('#')
+        .map(|(_, id)| id)
+        .filter(|id| !id.is_empty())
 }
 
 // ---- group runs ----
