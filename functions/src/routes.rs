@@ -4,7 +4,7 @@
 
 use shared::http::Handler;
 
-use crate::handlers::{account, auth, fallback, user};
+use crate::handlers::{account, auth, fallback, group, user};
 
 pub struct Route {
     /// HTTP method as API Gateway spells it, or `ANY`.
@@ -47,6 +47,21 @@ pub static ROUTES: &[Route] = &[
     route!(PATCH "/auth/updateUser" => "auth-update-user", account::update),
     route!(PATCH "/auth/userLike" => "auth-user-like", account::user_like),
     // ---- group ----
+    route!(POST "/group" => "group-create", group::create),
+    route!(GET "/group/all" => "group-all", group::all),
+    route!(GET "/group/main" => "group-main", group::main),
+    route!(GET "/group/prefer" => "group-prefer", group::prefer),
+    route!(GET "/group/mypage" => "group-mypage", group::mypage),
+    route!(GET "/group/complete" => "group-complete", group::complete),
+    route!(GET "/group/{id}" => "group-category", group::unknown_category),
+    route!(GET "/group/detail/{id}" => "group-detail", group::detail),
+    route!(PATCH "/group/{id}" => "group-update", group::update),
+    route!(DELETE "/group/{id}" => "group-delete", group::delete),
+    route!(POST "/group/{id}/apply" => "group-apply", group::apply),
+    route!(GET "/group/attendance/{id}" => "group-attendance", group::attendance),
+    route!(PATCH "/group/attendance/{id}" => "group-attendance-submit", group::submit_attendance),
+    route!(GET "/group/evaluation/{id}" => "group-evaluation", group::evaluation),
+    route!(PATCH "/group/evaluation/{id}" => "group-evaluate", group::evaluate),
     // ---- course ----
     // ---- comment / recomment ----
     // ---- alarm ----

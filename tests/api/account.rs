@@ -212,6 +212,7 @@ impl World {
 
     fn member(&self, group: &Group, user: &str) -> Member {
         Member {
+            apply_id: uuid::Uuid::new_v4().to_string(),
             group_id: group.group_id.clone(),
             user_id: user.to_owned(),
             host_id: group.user_id.clone(),

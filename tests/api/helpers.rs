@@ -132,6 +132,12 @@ impl TestApp {
         self.send(self.http.post(self.url(path)).json(body)).await
     }
 
+    /// POST without a body, as the frontend's apply button does.
+    pub async fn post_json_auth(&self, path: &str, token: &str) -> Reply {
+        self.send(self.http.post(self.url(path)).bearer_auth(token))
+            .await
+    }
+
     /// Creates a test account and logs it in; returns (userId, token).
     pub async fn login_as(&self, nickname: &str) -> (String, String) {
         let account = json!({ "nickname": nickname, "password": "pw" });

@@ -9,4 +9,5 @@ mod account;
 mod auth;
 mod cors;
 mod events;
+mod group;
 mod template;

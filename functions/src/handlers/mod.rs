@@ -4,4 +4,5 @@
 pub mod account;
 pub mod auth;
 pub mod fallback;
+pub mod group;
 pub mod user;

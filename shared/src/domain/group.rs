@@ -61,6 +61,9 @@ pub struct GroupText {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
+    /// Opaque id of the membership (the contract's `applyId`).
+    #[serde(default)]
+    pub apply_id: String,
     pub group_id: String,
     pub user_id: String,
     /// The run's host (never changes), so "runs I joined" lists can fetch
@@ -608,4 +611,272 @@ pub fn edit_images(
         .cloned()
         .collect();
     (slots, removed, stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        crate::time::parse_instant(text).expect("instant")
+    }
+
+    fn group(date: &str, time: &str) -> Group {
+        let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date");
+        let t = parse_time(time).expect("time");
+        Group {
+            group_id: format!("{date}{time}"),
+            user_id: "host".into(),
+            title: "title".into(),
+            max_people: 5,
+            date: date.into(),
+            standby_time: t.format("%H:%M:%S").to_string(),
+            finish_time: None,
+            starts_at: instant_key(start_instant(d, t)),
+            distance: 5.0,
+            speed: "5'00\" km/h".into(),
+            location: "서울 서초구 잠원동".into(),
+            parking: None,
+            baggage: None,
+            region: 1,
+            timecode: time_bucket(t),
+            thema: "강변".into(),
+            chatting_room: String::new(),
+            thumbnails: vec![],
+            images_resized: false,
+            apply_count: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn regions_come_from_the_first_word_with_the_rewrite_aliases() {
+        assert_eq!(region_of("서울 관악구 신림동 1463-69"), 1);
+        assert_eq!(region_of("대전 유성구"), 5);
+        assert_eq!(region_of("강원특별자치도 춘천시"), 4);
+        assert_eq!(region_of("전북특별자치도 전주시"), 8);
+        assert_eq!(region_of("제주특별자치도 제주시"), 9);
+        assert_eq!(region_of("Tokyo"), 0);
+        assert_eq!(region_of(""), 0);
+    }
+
+    #[test]
+    fn time_buckets_follow_the_filter_labels() {
+        let bucket = |t: &str| time_bucket(parse_time(t).expect("time"));
+        assert_eq!(bucket("00:30"), 1);
+        assert_eq!(bucket("03:59"), 1);
+        assert_eq!(bucket("04:00"), 2);
+        assert_eq!(bucket("14:50"), 4);
+        assert_eq!(bucket("23:59"), 6);
+    }
+
+    #[test]
+    fn times_accept_short_forms_and_hour_24_means_noon() {
+        assert_eq!(parse_time("7:05"), NaiveTime::from_hms_opt(7, 5, 0));
+        assert_eq!(parse_time("17:25:30"), NaiveTime::from_hms_opt(17, 25, 30));
+        assert_eq!(parse_time("24:30"), NaiveTime::from_hms_opt(12, 30, 0));
+        assert_eq!(parse_time("25:00"), None);
+        assert_eq!(parse_time("7"), None);
+        assert_eq!(parse_time("undefined"), None);
+    }
+
+    #[test]
+    fn kst_starts_are_nine_hours_ahead_of_utc() {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+        assert_eq!(
+            instant_key(start_instant(d, parse_time("07:00").expect("t"))),
+            "2026-05-31T22:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn apply_end_time_counts_days_then_hours_then_closes() {
+        // Now: 2026-06-01 23:00 KST.
+        let now = at("2026-06-01T14:00:00Z");
+        assert_eq!(group("2026-06-04", "07:00").apply_end_time(now), "3 일");
+        assert_eq!(
+            group("2026-06-02", "01:00").apply_end_time(now),
+            "1 일",
+            "tomorrow 01:00 seen at 23:00"
+        );
+        let morning = at("2026-06-01T00:00:00Z"); // 09:00 KST
+        assert_eq!(
+            group("2026-06-01", "14:59").apply_end_time(morning),
+            "5 시간"
+        );
+        assert_eq!(
+            group("2026-06-01", "09:30").apply_end_time(morning),
+            "0 일",
+            "less than an hour"
+        );
+        assert_eq!(group("2026-05-30", "09:30").apply_end_time(morning), "0 일");
+    }
+
+    #[test]
+    fn list_order_puts_closed_runs_first_and_mixes_hours_with_days() {
+        let morning = at("2026-06-01T00:00:00Z"); // 09:00 KST
+        let mut groups = vec![
+            group("2026-06-04", "07:00"), // 3 일
+            group("2026-06-01", "14:00"), // 5 시간
+            group("2026-05-20", "07:00"), // 0 일
+            group("2026-06-03", "07:00"), // 2 일
+        ];
+        sort_for_list(&mut groups, morning);
+        let dates: Vec<&str> = groups.iter().map(|g| g.date.as_str()).collect();
+        assert_eq!(
+            dates,
+            ["2026-05-20", "2026-06-03", "2026-06-04", "2026-06-01"]
+        );
+    }
+
+    #[test]
+    fn formats_match_the_contract_examples() {
+        let g = group("2022-06-18", "17:25");
+        assert_eq!(g.list_date(), "2022.06.18 (토) 17:25");
+        assert_eq!(g.long_date(), "2022년 06월 18일 토요일 17시 25분");
+        assert_eq!(g.short_location(), "서울 서초구");
+        let one_word = Group {
+            location: "서울".into(),
+            ..g
+        };
+        assert_eq!(one_word.short_location(), "서울");
+    }
+
+    #[test]
+    fn feed_filters_parse_the_frontends_trailing_slashes() {
+        let f = FeedFilter::parse(
+            Some("2026-06-01/2026-06-30"),
+            Some("1/2/"),
+            Some("0/"),
+            Some("2/4/"),
+            Some("도시/산/"),
+            Some("0"),
+        );
+        assert_eq!(f.regions, Some(vec![1, 2]));
+        assert_eq!(f.time_buckets, None, "0 means every bucket");
+        assert_eq!(f.distance_buckets, Some(vec![2, 4]));
+        assert_eq!(f.themas, Some(vec!["도시".to_owned(), "산".to_owned()]));
+        assert!(!f.include_finished);
+        let empty = FeedFilter::parse(Some(""), Some(""), Some(""), Some(""), Some(""), None);
+        assert_eq!(empty, FeedFilter::default());
+        let reversed = FeedFilter::parse(
+            Some("2026-06-30/2026-06-01"),
+            None,
+            None,
+            None,
+            Some("전체/"),
+            Some("1"),
+        );
+        assert_eq!(reversed.dates, Some(None));
+        assert_eq!(reversed.themas, None);
+        assert!(reversed.include_finished);
+        assert!(!reversed.matches(&group("2026-06-10", "07:00")));
+    }
+
+    #[test]
+    fn distance_buckets_are_half_open() {
+        assert_eq!(distance_bucket(4.99), 1);
+        assert_eq!(distance_bucket(5.0), 2);
+        assert_eq!(distance_bucket(10.0), 3);
+        assert_eq!(distance_bucket(15.0), 4);
+    }
+
+    #[test]
+    fn pages_are_one_based_and_need_both_numbers() {
+        let items: Vec<u32> = (1..=10).collect();
+        assert_eq!(page(items.clone(), Some("2"), Some("3")), vec![4, 5, 6]);
+        assert_eq!(page(items.clone(), Some("4"), Some("3")), vec![10]);
+        assert_eq!(page(items.clone(), None, Some("3")).len(), 10);
+        assert_eq!(page(items.clone(), Some("0"), Some("3")).len(), 10);
+        assert_eq!(page(items, Some("x"), Some("3")).len(), 10);
+    }
+
+    #[test]
+    fn apply_decisions_cover_each_refusal() {
+        let now = at("2026-06-01T00:00:00Z");
+        let g = group("2026-06-03", "07:00");
+        assert_eq!(decide_apply(&g, "me", false, now), Ok(ApplyAction::Apply));
+        assert_eq!(decide_apply(&g, "me", true, now), Ok(ApplyAction::Cancel));
+        assert_eq!(
+            decide_apply(&g, "host", true, now),
+            Err(ApplyRefusal::HostCannotCancel)
+        );
+        let full = Group {
+            apply_count: 5,
+            ..g.clone()
+        };
+        assert_eq!(
+            decide_apply(&full, "me", false, now),
+            Err(ApplyRefusal::Full)
+        );
+        assert_eq!(
+            decide_apply(&full, "me", true, now),
+            Ok(ApplyAction::Cancel),
+            "members may always leave"
+        );
+        assert_eq!(
+            decide_apply(&g, "me", false, at("2026-06-10T00:00:00Z")),
+            Err(ApplyRefusal::Started)
+        );
+    }
+
+    #[test]
+    fn edited_images_keep_known_keys_in_order_then_new_ones_up_to_three() {
+        let current = vec!["1.jpg".to_owned(), "2.jpg".to_owned(), "3.jpg".to_owned()];
+        let (slots, removed, stored) = edit_images(
+            &current,
+            &[
+                "https://cdn/w_758/3.jpg",
+                "https://cdn/w_758/1.jpg?x=1",
+                "https://s3/groupthumbnail/default.png",
+                "https://cdn/w_758/3.jpg",
+            ],
+            &["new.png".to_owned(), "new2.png".to_owned()],
+        );
+        assert_eq!(slots, ["3.jpg", "1.jpg", "new.png"]);
+        assert_eq!(removed, ["2.jpg"]);
+        assert_eq!(stored, 1, "only one upload fits");
+        let (slots, removed, _) = edit_images(&current, &[], &[]);
+        assert!(slots.is_empty());
+        assert_eq!(removed.len(), 3);
+    }
+
+    #[test]
+    fn create_and_edit_forms_validate_in_contract_order() {
+        let form = GroupForm {
+            title: Some("한강 러닝".into()),
+            max_people: Some(" 5 ".into()),
+            date: Some("2026-06-01".into()),
+            standby_time: Some("7:00".into()),
+            finish_time: Some("23:00".into()),
+            distance: Some("5.06".into()),
+            speed: Some("5'00\" km/h".into()),
+            location: Some("서울 서초구".into()),
+            map_lat_lng: Some(r#"[{"lat":1,"lng":2}]"#.into()),
+            thema: Some("산".into()),
+            parking: Some("undefined".into()),
+            ..GroupForm::default()
+        };
+        let parsed = parse_new(&form).expect("valid");
+        assert_eq!(parsed.max_people, 5);
+        assert_eq!(parsed.parking, None, "`undefined` text is absent");
+        assert_eq!(parsed.chatting_room, "");
+        let too_many = GroupForm {
+            max_people: Some("51".into()),
+            ..form.clone()
+        };
+        assert_eq!(parse_new(&too_many), Err(msg::MAX_PEOPLE_TOO_MANY));
+        let edit = GroupForm {
+            finish_time: Some("undefined".into()),
+            location: None,
+            map_lat_lng: None,
+            distance: None,
+            ..form
+        };
+        assert!(
+            parse_edit(&edit).is_ok(),
+            "the edit page sends finishTime as `undefined`"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 pub mod alarm;
 pub mod group;
 pub mod image;
+pub mod number;
 pub mod phone;
 pub mod profile;
 pub mod schedule;

@@ -11,6 +11,7 @@ use crate::ApiError;
 
 pub const FILE_TOO_LARGE: &str = "File too large";
 pub const UNEXPECTED_FIELD: &str = "Unexpected field";
+pub const TOO_MANY_FILES: &str = "Too many files";
 
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
@@ -70,8 +71,11 @@ pub async fn parse(req: &Request, limits: Limits) -> Result<Form, ApiError> {
             form.fields.push((name, text));
             continue;
         };
-        if name != limits.file_field || form.files.len() >= limits.max_files {
+        if name != limits.file_field {
             return Err(ApiError::bad_request(UNEXPECTED_FIELD));
+        }
+        if form.files.len() >= limits.max_files {
+            return Err(ApiError::bad_request(TOO_MANY_FILES));
         }
         let content_type = field
             .content_type()
@@ -159,7 +163,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_file_in_another_field_or_one_too_many_is_unexpected() {
+    async fn a_file_in_another_field_is_unexpected_and_one_too_many_is_too_many() {
         let err = parse(&request(&[("photo", Some("a.png"), b"x")]), LIMITS)
             .await
             .expect_err("field");
@@ -173,7 +177,7 @@ mod tests {
         )
         .await
         .expect_err("count");
-        assert_eq!(err.to_string(), UNEXPECTED_FIELD);
+        assert_eq!(err.to_string(), TOO_MANY_FILES);
     }
 
     #[tokio::test]

@@ -222,6 +222,22 @@ impl Db {
             .set_transact_items(Some(items))
     }
 
+    /// `GetItem GROUP#<gid> / A#META`.
+    pub async fn group(&self, group_id: &str) -> anyhow::Result<Option<Group>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::group(group_id))))
+            .send()
+            .await
+            .context("get group")?;
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode group")
+    }
+
     /// Creates a run, its text and the host's membership in one transaction,
     /// guarded by the per-user 10-second creation marker.
     pub async fn create_group(

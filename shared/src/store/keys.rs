@@ -118,9 +118,9 @@ pub fn group_pk(group_id: &str) -> String {
 /// `GROUP#<gid> / A#META`: the run itself (what lists show).
 ///
 /// The run's own items sort first in its collection: `A#META`, `A#TEXT`,
-/// then `APPLY#<uid>` — so `begins_with(SK, "A")` reads exactly "run + text
-/// + members" for the detail page, and never the comments, replies or chat
-/// messages that share the partition.
+/// then `APPLY#<uid>`. So `begins_with(SK, "A")` reads exactly the run, its
+/// text and its members for the detail page, and never the comments,
+/// replies or chat messages that share the partition.
 pub fn group(group_id: &str) -> Key {
     Key {
         pk: group_pk(group_id),

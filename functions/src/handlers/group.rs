@@ -1,0 +1,1004 @@
+//! `/group/*` — group runs (contract groups.md).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use lambda_http::Request;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::domain::group::{
+    self as rules, ApplyAction, ApplyRefusal, FeedFilter, Group, GroupForm, GroupText, Member, msg,
+};
+use shared::domain::image::{self, ImageUrls, folder};
+use shared::domain::number::js_number;
+use shared::domain::user::User;
+use shared::error::OrFail;
+use shared::http::multipart::{self, Form, Limits, UploadedFile};
+use shared::http::{self, auth, ok};
+use shared::services;
+use shared::store::groups::{
+    ApplyOutcome, CancelOutcome, CreateGroupOutcome, EvaluateOutcome, Loaded,
+};
+use shared::store::keys::{self, Key};
+use shared::time::instant_key;
+use shared::{ApiError, ApiResult, App};
+
+const LIST_FAILED: &str = "그룹러닝 게시글 불러오기를 실패하였습니다";
+const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
+const WRONG_USER: &str = "잘못된 유저입니다";
+const APPLY_FAILED: &str = "그룹러닝신청이 실패하였습니다";
+const NOT_HOST: &str = "그룹러닝 호스트가 아닙니다";
+const ATTENDANCE_TOO_EARLY: &str = "아직 출석체크 시간이 아닙니다";
+const ATTENDANCE_DONE: &str = "이미 제출이 완료된 출석명단입니다";
+const ATTENDANCE_FAILED: &str = "출석체크가 완료되지 않았습니다.";
+const EVAL_HOST: &str = "크루장은 크루장 평가에 참여할 수 없습니다";
+const EVAL_NOT_MEMBER: &str = "크루장 평가는 그룹러닝 참가자만 할 수 있습니다";
+const EVAL_DONE: &str = "이미 크루장 평가에 참여했습니다";
+const EVAL_FAILED: &str = "호스트 평가가 완료되지 않았습니다";
+
+const THUMBNAILS: Limits = Limits {
+    file_field: "thumbnail",
+    max_files: 3,
+    max_file_bytes: image::MAX_IMAGE_BYTES,
+};
+
+fn bad(message: &str) -> ApiError {
+    ApiError::bad_request(message)
+}
+
+// ---------------------------------------------------------------------------
+// Create / edit / delete
+// ---------------------------------------------------------------------------
+
+fn form_fields(form: &Form) -> GroupForm {
+    let text = |name: &str| form.text(name).map(str::to_owned);
+    GroupForm {
+        title: text("title"),
+        max_people: text("maxPeople"),
+        date: text("date"),
+        standby_time: text("standbyTime"),
+        finish_time: text("finishTime"),
+        distance: text("distance"),
+        speed: text("speed"),
+        location: text("location"),
+        map_lat_lng: text("mapLatLng"),
+        thema: text("thema"),
+        parking: text("parking"),
+        baggage: text("baggage"),
+        content: text("content"),
+        chatting_room: text("chattingRoom"),
+    }
+}
+
+/// Checks every uploaded file is a real image; returns (file, mime) pairs.
+fn checked_images(files: &[UploadedFile]) -> Result<Vec<(&UploadedFile, &'static str)>, ApiError> {
+    files
+        .iter()
+        .map(|f| {
+            image::check_image(&f.content_type, &f.bytes)
+                .map(|mime| (f, mime))
+                .map_err(bad)
+        })
+        .collect()
+}
+
+/// Uploads the files under fresh keys (in order) and returns the keys.
+async fn upload_all(
+    app: &App,
+    files: &[(&UploadedFile, &'static str)],
+) -> anyhow::Result<Vec<String>> {
+    let now_ms = app.clock.now().timestamp_millis();
+    let mut keys = Vec::with_capacity(files.len());
+    for (i, (file, mime)) in files.iter().enumerate() {
+        let random = (uuid::Uuid::new_v4().as_u128() % 1000) as u16;
+        // File names are usually `blob`: the extension comes from the type.
+        let key = image::object_key(
+            &format!("blob.{}", mime.rsplit('/').next().unwrap_or("img")),
+            mime,
+            random,
+            now_ms + i as i64,
+        );
+        services::images::upload(app, folder::GROUP, &key, file.bytes.clone(), mime).await?;
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// POST /group — create a run (multipart, 0–3 `thumbnail` files).
+pub async fn create(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "그룹러닝 게시물 작성이 실패하였습니다";
+    let me = auth::require_user(app, &req).await?;
+    let form = multipart::parse(&req, THUMBNAILS).await?;
+    let files = checked_images(&form.files)?;
+    let input = rules::parse_new(&form_fields(&form)).map_err(bad)?;
+    let now = app.clock.now();
+    let start = rules::start_instant(input.date, input.standby);
+    if !rules::far_enough_ahead(start, now) {
+        return Err(bad(msg::CREATE_TOO_SOON));
+    }
+
+    let thumbnails = upload_all(app, &files).await.or_fail(FAILED)?;
+    let group_id = uuid::Uuid::new_v4().to_string();
+    let now_key = instant_key(now);
+    let starts_at = instant_key(start);
+    let group = Group {
+        group_id: group_id.clone(),
+        user_id: me.user_id().to_owned(),
+        title: input.title,
+        max_people: input.max_people,
+        date: input.date.format("%Y-%m-%d").to_string(),
+        standby_time: input.standby.format("%H:%M:%S").to_string(),
+        finish_time: input.finish.map(|t| t.format("%H:%M:%S").to_string()),
+        starts_at: starts_at.clone(),
+        distance: input.distance,
+        speed: input.speed,
+        region: rules::region_of(&input.location),
+        location: input.location,
+        parking: input.parking,
+        baggage: input.baggage,
+        timecode: rules::time_bucket(input.standby),
+        thema: input.thema,
+        chatting_room: input.chatting_room,
+        thumbnails,
+        images_resized: false,
+        apply_count: 1,
+        created_at: now_key.clone(),
+        updated_at: now_key.clone(),
+    };
+    let text = GroupText {
+        map_lat_lng: input.map_lat_lng,
+        content: input.content,
+    };
+    let host = Member {
+        apply_id: uuid::Uuid::new_v4().to_string(),
+        group_id,
+        user_id: group.user_id.clone(),
+        host_id: group.user_id.clone(),
+        starts_at,
+        attendance: false,
+        evaluation: 0,
+        applied_at: now_key,
+    };
+    let outcome = app
+        .db
+        .create_group(&group, &text, &host, now.timestamp())
+        .await
+        .or_fail(FAILED);
+    if !matches!(outcome, Ok(CreateGroupOutcome::Created)) && !group.thumbnails.is_empty() {
+        // Nothing references the uploads: do not leave them behind.
+        services::images::delete(app, folder::GROUP, &group.thumbnails)
+            .await
+            .or_fail(FAILED)?;
+    }
+    match outcome? {
+        CreateGroupOutcome::Created => {
+            ok(&json!({ "success": true, "message": "게시물이 등록되었습니다" }))
+        }
+        CreateGroupOutcome::Throttled => Err(bad(msg::THROTTLED)),
+    }
+}
+
+/// PATCH /group/{id} — edit a run (host only, not after it started).
+pub async fn update(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "그룹러닝 게시물 수정이 실패하였습니다";
+    let me = auth::require_user(app, &req).await?;
+    let group_id = http::path_param(&req, "id")?;
+    let form = multipart::parse(&req, THUMBNAILS).await?;
+    let files = checked_images(&form.files)?;
+    let input = rules::parse_edit(&form_fields(&form)).map_err(bad)?;
+
+    let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
+    let Some(old) = loaded.groups.get(&group_id).cloned() else {
+        return Err(bad(NOT_FOUND));
+    };
+    if old.user_id != me.user_id() {
+        return Err(bad("본인이 작성한 글만 수정할 수 있습니다"));
+    }
+    let now = app.clock.now();
+    if old.start() < now {
+        return Err(bad(msg::EDIT_PAST));
+    }
+    let start = rules::start_instant(input.date, input.standby);
+    if !rules::far_enough_ahead(start, now) {
+        return Err(bad(msg::EDIT_TOO_SOON));
+    }
+
+    let kept = form.texts("thumbnailUrl");
+    let (_, _, storable) =
+        rules::edit_images(&old.thumbnails, &kept, &vec![String::new(); files.len()]);
+    let uploaded = upload_all(app, &files[..storable]).await.or_fail(FAILED)?;
+    let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
+    let images_changed = slots != old.thumbnails;
+
+    let old_text = loaded.texts.into_iter().next();
+    let text = GroupText {
+        map_lat_lng: old_text
+            .as_ref()
+            .map(|t| t.map_lat_lng.clone())
+            .unwrap_or_else(|| "[]".to_owned()),
+        content: input.content.or_else(|| old_text.and_then(|t| t.content)),
+    };
+    let group = Group {
+        title: input.title,
+        max_people: input.max_people,
+        date: input.date.format("%Y-%m-%d").to_string(),
+        standby_time: input.standby.format("%H:%M:%S").to_string(),
+        starts_at: instant_key(start),
+        timecode: rules::time_bucket(input.standby),
+        speed: input.speed,
+        thema: input.thema,
+        parking: input.parking.or(old.parking.clone()),
+        baggage: input.baggage.or(old.baggage.clone()),
+        chatting_room: input
+            .chatting_room
+            .unwrap_or_else(|| old.chatting_room.clone()),
+        images_resized: old.images_resized && !images_changed,
+        thumbnails: slots,
+        updated_at: instant_key(now),
+        ..old.clone()
+    };
+    if !app
+        .db
+        .update_group(&group, &text, &loaded.members)
+        .await
+        .or_fail(FAILED)?
+    {
+        return Err(bad(FAILED));
+    }
+    let alarms: Vec<_> = loaded
+        .members
+        .iter()
+        .map(|m| {
+            shared::domain::alarm::Alarm::for_group(
+                "update",
+                &m.user_id,
+                &group_id,
+                &old.title,
+                &group.updated_at,
+            )
+        })
+        .collect();
+    app.db.put_alarms(&alarms).await.or_fail(FAILED)?;
+    if !removed.is_empty() {
+        services::images::delete(app, folder::GROUP, &removed)
+            .await
+            .or_fail(FAILED)?;
+    }
+    ok(&json!({ "success": true, "message": "게시글이 수정되었습니다" }))
+}
+
+/// DELETE /group/{id} — delete a run and everything in it (host only).
+pub async fn delete(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
+    let me = auth::require_user(app, &req).await?;
+    let group_id = http::path_param(&req, "id")?;
+    let group = app
+        .db
+        .group(&group_id)
+        .await
+        .or_fail(FAILED)?
+        .ok_or_else(|| bad(NOT_FOUND))?;
+    if group.user_id != me.user_id() {
+        return Err(bad("본인이 작성한 글만 삭제할 수 있습니다"));
+    }
+    if !services::groups::delete_group(app, &group, me.user_id())
+        .await
+        .or_fail(FAILED)?
+    {
+        return Err(bad(NOT_FOUND));
+    }
+    ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }))
+}
+
+// ---------------------------------------------------------------------------
+// Lists
+// ---------------------------------------------------------------------------
+
+/// How one list item is rendered beyond the common fields.
+#[derive(Clone, Copy)]
+enum Extra {
+    None,
+    /// `mypage`: the host's own attendance flag.
+    Attendance,
+    /// `complete`: the subject's evaluation value.
+    Evaluation,
+}
+
+fn list_thumbnail(urls: &ImageUrls, g: &Group) -> Value {
+    match g.thumbnails.first() {
+        Some(key) => Value::String(urls.list(folder::GROUP, key, g.images_resized)),
+        None => ImageUrls::theme_default(&urls.default_base, &g.thema)
+            .map_or(Value::Null, Value::String),
+    }
+}
+
+fn list_item(
+    app: &App,
+    g: &Group,
+    host: Option<&User>,
+    member: Option<&Member>,
+    extra: Extra,
+    now: DateTime<Utc>,
+) -> Value {
+    let updated = shared::time::parse_instant(&g.updated_at)
+        .map(|u| (now - u).num_seconds())
+        .unwrap_or(0);
+    let mut item = json!({
+        "groupId": g.group_id,
+        "title": g.title,
+        "location": g.short_location(),
+        "distance": js_number(g.distance),
+        "date": g.list_date(),
+        "standbyTime": g.standby_time,
+        "maxPeople": g.max_people,
+        "thumbnailUrl": list_thumbnail(&app.config.images, g),
+        "applyPeople": g.apply_count,
+        "userId": g.user_id,
+        "applyEndTime": g.apply_end_time(now),
+        "thema": g.thema,
+        "updateTime": updated,
+        "nickname": host.map(|h| h.nickname.as_str()),
+        "profileUrl": host.map(|h| h.profile_url.as_str()),
+        "applyState": member.is_some(),
+    });
+    if let Value::Object(map) = &mut item {
+        match extra {
+            Extra::None => {}
+            Extra::Attendance => {
+                map.insert(
+                    "attendance".into(),
+                    Value::Bool(member.is_some_and(|m| m.attendance)),
+                );
+            }
+            Extra::Evaluation => {
+                map.insert(
+                    "evaluation".into(),
+                    json!(member.map_or(0, |m| m.evaluation)),
+                );
+            }
+        }
+    }
+    item
+}
+
+/// Renders list items with ONE BatchGetItem: every host profile and the
+/// viewer's membership of every run on the page.
+async fn render(
+    app: &App,
+    groups: &[Group],
+    viewer: Option<&str>,
+    extra: Extra,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Value>> {
+    let mut wanted: Vec<Key> = Vec::new();
+    for g in groups {
+        wanted.push(keys::user(&g.user_id));
+        if let Some(v) = viewer {
+            wanted.push(keys::apply(&g.group_id, v));
+        }
+    }
+    let loaded = app.db.load(&wanted).await?;
+    let memberships: HashMap<&str, &Member> = loaded
+        .members
+        .iter()
+        .map(|m| (m.group_id.as_str(), m))
+        .collect();
+    Ok(groups
+        .iter()
+        .map(|g| {
+            list_item(
+                app,
+                g,
+                loaded.users.get(&g.user_id),
+                memberships.get(g.group_id.as_str()).copied(),
+                extra,
+                now,
+            )
+        })
+        .collect())
+}
+
+/// GET /group/all — the feed with its filters, sorted, then paged.
+pub async fn all(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req).await?;
+    let q = |name: &str| http::query(&req, name);
+    let filter = FeedFilter::parse(
+        q("date").as_deref(),
+        q("region").as_deref(),
+        q("time").as_deref(),
+        q("distance").as_deref(),
+        q("thema").as_deref(),
+        q("finish").as_deref(),
+    );
+    let now = app.clock.now();
+    let from = (!filter.include_finished).then(|| rules::recruiting_from(now));
+    let mut groups: Vec<Group> = app
+        .db
+        .groups_by_start(from.as_deref(), false, None)
+        .await
+        .or_fail(LIST_FAILED)?
+        .into_iter()
+        .filter(|g| filter.matches(g))
+        .collect();
+    rules::sort_for_list(&mut groups, now);
+    let page = rules::page(groups, q("page").as_deref(), q("size").as_deref());
+    let data = render(
+        app,
+        &page,
+        viewer.as_ref().map(auth::AuthUser::user_id),
+        Extra::None,
+        now,
+    )
+    .await
+    .or_fail(LIST_FAILED)?;
+    ok(&json!({ "success": true, "data": data }))
+}
+
+/// GET /group/main — the three recruiting runs furthest in the future.
+pub async fn main(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req).await?;
+    let now = app.clock.now();
+    let from = rules::recruiting_from(now);
+    let mut groups = app
+        .db
+        .groups_by_start(Some(&from), true, Some(3))
+        .await
+        .or_fail(LIST_FAILED)?;
+    rules::sort_for_list(&mut groups, now);
+    let data = render(
+        app,
+        &groups,
+        viewer.as_ref().map(auth::AuthUser::user_id),
+        Extra::None,
+        now,
+    )
+    .await
+    .or_fail(LIST_FAILED)?;
+    ok(&json!({ "success": true, "data": data }))
+}
+
+fn prefer_location(code: Option<&str>) -> Value {
+    let label = match code {
+        Some("1") => "서울",
+        Some("2") => "경기도",
+        Some("3") => "인천광역시",
+        Some("4") => "강원도",
+        Some("5") => "충청도/세종특별시/대전광역시",
+        Some("6") => "경상북도/대구광역시",
+        Some("7") => "경상남도/부산광역시/울산광역시",
+        Some("8") => "전라남도/전라북도/광주광역시",
+        Some("9") => "제주특별자치도",
+        other => return other.map_or(Value::Null, |v| Value::String(v.to_owned())),
+    };
+    Value::String(label.to_owned())
+}
+
+fn prefer_distance(code: Option<&str>) -> &'static str {
+    match code {
+        Some("1") => "5km 미만",
+        Some("2") => "5km 이상 10km 미만",
+        Some("3") => "10km 이상 15km 미만",
+        Some("4") => "15km 이상",
+        _ => "미정",
+    }
+}
+
+/// GET /group/prefer — recruiting runs in the viewer's region and distance.
+pub async fn prefer(app: &App, req: Request) -> ApiResult {
+    let viewer = auth::optional_user(app, &req)
+        .await?
+        .ok_or_else(|| bad("로그인 후 사용할 수 있습니다"))?;
+    let user = &viewer.user;
+    let region: Option<u8> = user
+        .like_location
+        .as_deref()
+        .and_then(|l| l.trim().parse().ok());
+    let bucket: Option<u8> = user
+        .like_distance
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+        .filter(|d| (1..=4).contains(d));
+    let finish = http::query(&req, "finish");
+    let now = app.clock.now();
+    let mut groups = match region {
+        None => Vec::new(),
+        Some(region) => {
+            let from = (finish.as_deref() != Some("1")).then(|| rules::recruiting_from(now));
+            app.db
+                .groups_by_start(from.as_deref(), false, None)
+                .await
+                .or_fail(LIST_FAILED)?
+                .into_iter()
+                .filter(|g| {
+                    g.region == region
+                        && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
+                })
+                .collect()
+        }
+    };
+    rules::sort_for_list(&mut groups, now);
+    let page = rules::page(
+        groups,
+        http::query(&req, "page").as_deref(),
+        http::query(&req, "size").as_deref(),
+    );
+    let data = render(app, &page, Some(viewer.user_id()), Extra::None, now)
+        .await
+        .or_fail(LIST_FAILED)?;
+    ok(&json!({
+        "success": true,
+        "data": data,
+        "preferData": {
+            "likeDistance": prefer_distance(user.like_distance.as_deref()),
+            "likeLocation": prefer_location(user.like_location.as_deref()),
+        },
+    }))
+}
+
+fn subject(req: &Request) -> Result<String, ApiError> {
+    http::query(req, "userId")
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| bad(WRONG_USER))
+}
+
+/// GET /group/mypage?userId= — every run the user hosts, past and future.
+pub async fn mypage(app: &App, req: Request) -> ApiResult {
+    auth::optional_user(app, &req).await?;
+    let user_id = subject(&req)?;
+    let mut groups = app.db.hosted_groups(&user_id).await.or_fail(LIST_FAILED)?;
+    let mut wanted = vec![keys::user(&user_id)];
+    wanted.extend(groups.iter().map(|g| keys::apply(&g.group_id, &user_id)));
+    let loaded = app.db.load(&wanted).await.or_fail(LIST_FAILED)?;
+    let host = loaded.users.get(&user_id).ok_or_else(|| bad(WRONG_USER))?;
+    let now = app.clock.now();
+    rules::sort_for_list(&mut groups, now);
+    let own: HashMap<&str, &Member> = loaded
+        .members
+        .iter()
+        .map(|m| (m.group_id.as_str(), m))
+        .collect();
+    let data: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            list_item(
+                app,
+                g,
+                Some(host),
+                own.get(g.group_id.as_str()).copied(),
+                Extra::Attendance,
+                now,
+            )
+        })
+        .collect();
+    ok(&json!({ "success": true, "data": data }))
+}
+
+/// GET /group/complete?userId= — started runs the user joined but did not host.
+pub async fn complete(app: &App, req: Request) -> ApiResult {
+    auth::optional_user(app, &req).await?;
+    let user_id = subject(&req)?;
+    let now = app.clock.now();
+    let members: Vec<Member> = app
+        .db
+        .memberships(&user_id, None, Some(&instant_key(now)))
+        .await
+        .or_fail(LIST_FAILED)?
+        .into_iter()
+        .filter(|m| m.host_id != user_id)
+        .collect();
+    let mut wanted: Vec<Key> = vec![keys::user(&user_id)];
+    for m in &members {
+        wanted.push(keys::group(&m.group_id));
+        wanted.push(keys::user(&m.host_id));
+    }
+    let loaded = app.db.load(&wanted).await.or_fail(LIST_FAILED)?;
+    if !loaded.users.contains_key(&user_id) {
+        return Err(bad(WRONG_USER));
+    }
+    let mut groups: Vec<Group> = members
+        .iter()
+        .filter_map(|m| loaded.groups.get(&m.group_id).cloned())
+        .collect();
+    rules::sort_for_list(&mut groups, now);
+    let by_group: HashMap<&str, &Member> =
+        members.iter().map(|m| (m.group_id.as_str(), m)).collect();
+    let data: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            list_item(
+                app,
+                g,
+                loaded.users.get(&g.user_id),
+                by_group.get(g.group_id.as_str()).copied(),
+                Extra::Evaluation,
+                now,
+            )
+        })
+        .collect();
+    ok(&json!({ "success": true, "data": data }))
+}
+
+/// GET /group/{category} with any other category.
+pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
+    auth::optional_user(app, &req).await?;
+    Err(bad("불러오기 상태값이 올바르지 않습니다"))
+}
+
+// ---------------------------------------------------------------------------
+// Detail and membership
+// ---------------------------------------------------------------------------
+
+fn detail_thumbnails(urls: &ImageUrls, g: &Group) -> [Value; 3] {
+    let slot = |i: usize| {
+        g.thumbnails.get(i).map_or(Value::Null, |k| {
+            Value::String(urls.detail(folder::GROUP, k, g.images_resized))
+        })
+    };
+    if g.thumbnails.is_empty() {
+        let default = ImageUrls::theme_default(&urls.default_base, &g.thema)
+            .map_or(Value::Null, Value::String);
+        return [default, Value::Null, Value::Null];
+    }
+    [slot(0), slot(1), slot(2)]
+}
+
+/// GET /group/detail/{id} — a run with its members and host (2 DynamoDB calls).
+pub async fn detail(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "그룹러닝 게시글 불러오기가 실패하였습니다";
+    let viewer = auth::optional_user(app, &req).await?;
+    let group_id = http::path_param(&req, "id")?;
+    let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
+    let Some(g) = loaded.groups.get(&group_id) else {
+        return Err(bad(NOT_FOUND));
+    };
+    let mut members = loaded.members.clone();
+    members.sort_by(|a, b| {
+        (a.user_id != g.user_id)
+            .cmp(&(b.user_id != g.user_id))
+            .then_with(|| a.applied_at.cmp(&b.applied_at))
+    });
+    let ids: Vec<&str> = members
+        .iter()
+        .map(|m| m.user_id.as_str())
+        .chain([g.user_id.as_str()])
+        .collect();
+    let users = app.db.users(&ids).await.or_fail(FAILED)?;
+    let host = users.get(&g.user_id);
+    let text = loaded.texts.first();
+    let map: Value = text
+        .map_or(Ok(Value::Array(vec![])), |t| {
+            serde_json::from_str(&t.map_lat_lng)
+        })
+        .or_fail(FAILED)?;
+    let [t1, t2, t3] = detail_thumbnails(&app.config.images, g);
+    let now = app.clock.now();
+    let created = shared::time::parse_instant(&g.created_at).map(|c| {
+        c.with_timezone(&shared::time::kst())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    });
+    let appliers: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            let u = users.get(&m.user_id);
+            json!({
+                "applyId": m.apply_id,
+                "userId": m.user_id,
+                "nickname": u.map(|u| u.nickname.as_str()),
+                "profileUrl": u.map(|u| u.profile_url.as_str()),
+            })
+        })
+        .collect();
+    let viewer_id = viewer.as_ref().map(auth::AuthUser::user_id);
+    ok(&json!({
+        "success": true,
+        "data": {
+            "groupId": g.group_id,
+            "userId": g.user_id,
+            "mapLatLng": map,
+            "thumbnailUrl1": t1,
+            "thumbnailUrl2": t2,
+            "thumbnailUrl3": t3,
+            "title": g.title,
+            "maxPeople": g.max_people,
+            "date": g.date,
+            "standbyTime": g.standby_time,
+            "finishTime": g.finish_time,
+            "distance": js_number(g.distance),
+            "speed": g.speed,
+            "location": g.location,
+            "parking": g.parking,
+            "baggage": g.baggage,
+            "content": text.and_then(|t| t.content.as_deref()),
+            "region": g.region,
+            "timecode": g.timecode,
+            "thema": g.thema,
+            "chattingRoom": g.chatting_room,
+            "createdAt": created,
+            "applyState": viewer_id.is_some_and(|v| members.iter().any(|m| m.user_id == v)),
+            "applyEndTime": g.apply_end_time(now),
+            "Appliers": appliers,
+            "nickname": host.map(|h| h.nickname.as_str()),
+            "profileUrl": host.map(|h| h.profile_url.as_str()),
+            "userLevel": host.and_then(|h| h.user_level.as_deref()),
+            "mannerPoint": host.map(|h| js_number(h.manner_point)),
+            "datetime": g.long_date(),
+        }
+    }))
+}
+
+/// POST /group/{id}/apply — apply, or cancel when already a member.
+pub async fn apply(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let group_id = http::path_param(&req, "id")?;
+    let loaded = app
+        .db
+        .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
+        .await
+        .or_fail(APPLY_FAILED)?;
+    let group = loaded
+        .groups
+        .get(&group_id)
+        .ok_or_else(|| bad(APPLY_FAILED))?;
+    let now = app.clock.now();
+    let refusal = |r: ApplyRefusal| match r {
+        ApplyRefusal::Started => bad("이미 지난 그룹러닝은 신청 및 취소가 불가합니다"),
+        ApplyRefusal::HostCannotCancel => bad("개설자는 신청을 취소할 수 없습니다"),
+        ApplyRefusal::Full => bad("신청인원이 남아있지 않습니다"),
+    };
+    let action = rules::decide_apply(group, me.user_id(), !loaded.members.is_empty(), now)
+        .map_err(refusal)?;
+    let applied = match action {
+        ApplyAction::Apply => {
+            let member = Member {
+                apply_id: uuid::Uuid::new_v4().to_string(),
+                group_id: group_id.clone(),
+                user_id: me.user_id().to_owned(),
+                host_id: group.user_id.clone(),
+                starts_at: group.starts_at.clone(),
+                attendance: false,
+                evaluation: 0,
+                applied_at: instant_key(now),
+            };
+            match app
+                .db
+                .add_member(&member, &instant_key(now))
+                .await
+                .or_fail(APPLY_FAILED)?
+            {
+                // A concurrent request of the same user got there first: same result.
+                ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => true,
+                ApplyOutcome::Refused => {
+                    // Capacity or time changed since the read: report why.
+                    let fresh = app
+                        .db
+                        .group(&group_id)
+                        .await
+                        .or_fail(APPLY_FAILED)?
+                        .ok_or_else(|| bad(APPLY_FAILED))?;
+                    let err = rules::decide_apply(&fresh, me.user_id(), false, now)
+                        .err()
+                        .map_or_else(|| bad(APPLY_FAILED), refusal);
+                    return Err(err);
+                }
+            }
+        }
+        ApplyAction::Cancel => {
+            // `NotMember`: a concurrent cancel of the same user got there first; same result.
+            let _: CancelOutcome = app
+                .db
+                .cancel_apply(&group_id, me.user_id())
+                .await
+                .or_fail(APPLY_FAILED)?;
+            false
+        }
+    };
+    let count = app.db.apply_count(&group_id).await.or_fail(APPLY_FAILED)?;
+    let message = if applied {
+        "그룹러닝에 신청되었습니다"
+    } else {
+        "그룹러닝 신청이 취소되었습니다"
+    };
+    ok(
+        &json!({ "success": true, "message": message, "data": { "applyPeople": count, "applyState": applied } }),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Attendance (host) and host evaluation (members)
+// ---------------------------------------------------------------------------
+
+/// The checks shared by both attendance routes; returns the run and its
+/// members, non-host members ordered by userId descending (the sheet order).
+async fn attendance_sheet(
+    app: &App,
+    req: &Request,
+    failed: &'static str,
+) -> Result<(Group, Vec<Member>, Vec<Member>), ApiError> {
+    let me = auth::require_user(app, req).await?;
+    let group_id = http::path_param(req, "id")?;
+    let loaded = app.db.group_collection(&group_id).await.or_fail(failed)?;
+    let group = match loaded.groups.get(&group_id) {
+        Some(g) if g.user_id == me.user_id() => g.clone(),
+        _ => return Err(bad(NOT_HOST)),
+    };
+    if app.clock.now() < group.start() - chrono::Duration::minutes(30) {
+        return Err(bad(ATTENDANCE_TOO_EARLY));
+    }
+    if loaded
+        .members
+        .iter()
+        .any(|m| m.user_id == group.user_id && m.attendance)
+    {
+        return Err(bad(ATTENDANCE_DONE));
+    }
+    let mut sheet: Vec<Member> = loaded
+        .members
+        .iter()
+        .filter(|m| m.user_id != group.user_id)
+        .cloned()
+        .collect();
+    sheet.sort_by(|a, b| b.user_id.cmp(&a.user_id));
+    Ok((group, loaded.members, sheet))
+}
+
+/// GET /group/attendance/{id} — the attendance sheet (host, from 30 min before start).
+pub async fn attendance(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "출석체크 명단 불러오기에 실패하였습니다";
+    let (group, members, sheet) = attendance_sheet(app, &req, FAILED).await?;
+    let ids: Vec<&str> = members
+        .iter()
+        .map(|m| m.user_id.as_str())
+        .chain([group.user_id.as_str()])
+        .collect();
+    let users = app.db.users(&ids).await.or_fail(FAILED)?;
+    let host = users.get(&group.user_id);
+    let apply_user: Vec<Value> = sheet
+        .iter()
+        .map(|m| {
+            let u = users.get(&m.user_id);
+            json!({
+                "applyId": m.apply_id,
+                "groupId": m.group_id,
+                "userId": m.user_id,
+                "attendance": m.attendance,
+                "user": { "nickname": u.map(|u| u.nickname.as_str()), "profileUrl": u.map(|u| u.profile_url.as_str()) },
+            })
+        })
+        .collect();
+    ok(&json!({
+        "success": true,
+        "groupInfo": {
+            "groupId": group.group_id,
+            "title": group.title,
+            "date": group.list_date(),
+            "maxPeople": group.max_people,
+            "user": { "userId": group.user_id, "nickname": host.map(|h| h.nickname.as_str()), "profileUrl": host.map(|h| h.profile_url.as_str()) },
+            "attendanceCount": format!("{}/{}", members.len(), group.max_people),
+        },
+        "applyUser": apply_user,
+    }))
+}
+
+#[derive(Deserialize)]
+struct AttendanceBody {
+    attendance: Option<Value>,
+}
+
+/// PATCH /group/attendance/{id} — submit the sheet once: indexes into the GET list (or userIds).
+pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
+    let (group, members, sheet) = attendance_sheet(app, &req, ATTENDANCE_FAILED).await?;
+    let body: AttendanceBody = http::json_body(&req).map_err(|_| bad(ATTENDANCE_FAILED))?;
+    let Some(Value::Array(selected)) = body.attendance else {
+        return Err(bad(ATTENDANCE_FAILED));
+    };
+    let mut attendees: Vec<String> = Vec::new();
+    for entry in &selected {
+        let member = match entry {
+            Value::Number(n) => n.as_u64().and_then(|i| sheet.get(i as usize)),
+            Value::String(s) => s
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| sheet.get(i))
+                .or_else(|| sheet.iter().find(|m| &m.user_id == s)),
+            _ => None,
+        };
+        let member = member.ok_or_else(|| bad(ATTENDANCE_FAILED))?;
+        if !attendees.contains(&member.user_id) {
+            attendees.push(member.user_id.clone());
+        }
+    }
+    if !app
+        .db
+        .submit_attendance(&group, &members, &attendees)
+        .await
+        .or_fail(ATTENDANCE_FAILED)?
+    {
+        return Err(bad(ATTENDANCE_DONE));
+    }
+    ok(&json!({ "success": true, "message": "출석체크가 완료되었습니다." }))
+}
+
+/// The checks shared by both evaluation routes.
+async fn evaluation_target(
+    app: &App,
+    req: &Request,
+    failed: &'static str,
+) -> Result<(Group, String), ApiError> {
+    let me = auth::require_user(app, req).await?;
+    let group_id = http::path_param(req, "id")?;
+    let loaded: Loaded = app
+        .db
+        .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
+        .await
+        .or_fail(failed)?;
+    let group = loaded.groups.get(&group_id);
+    if group.is_some_and(|g| g.user_id == me.user_id()) {
+        return Err(bad(EVAL_HOST));
+    }
+    let (Some(group), Some(member)) = (group, loaded.members.first()) else {
+        return Err(bad(EVAL_NOT_MEMBER));
+    };
+    if member.evaluation != 0 {
+        return Err(bad(EVAL_DONE));
+    }
+    Ok((group.clone(), me.user_id().to_owned()))
+}
+
+/// GET /group/evaluation/{id} — the host-evaluation page (members who have not evaluated yet).
+pub async fn evaluation(app: &App, req: Request) -> ApiResult {
+    const FAILED: &str = "호스트 평가 페이지 불러오기에 실패하였습니다";
+    let (group, _) = evaluation_target(app, &req, FAILED).await?;
+    let host = app.db.user(&group.user_id).await.or_fail(FAILED)?;
+    ok(&json!({
+        "success": true,
+        "hostUser": {
+            "groupId": group.group_id,
+            "title": group.title,
+            "date": group.long_date(),
+            "user": {
+                "userId": group.user_id,
+                "nickname": host.as_ref().map(|h| h.nickname.as_str()),
+                "profileUrl": host.as_ref().map(|h| h.profile_url.as_str()),
+            },
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EvaluationBody {
+    point: Option<Value>,
+    evaluation_category: Option<Value>,
+}
+
+fn integer(value: &Option<Value>) -> Option<i64> {
+    match value {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// PATCH /group/evaluation/{id} — evaluate the run's host once (±1 point, category 1–10).
+pub async fn evaluate(app: &App, req: Request) -> ApiResult {
+    let (group, me) = evaluation_target(app, &req, EVAL_FAILED).await?;
+    let body: EvaluationBody = http::json_body(&req).map_err(|_| bad(EVAL_FAILED))?;
+    let point = integer(&body.point)
+        .filter(|p| *p == 1 || *p == -1)
+        .ok_or_else(|| bad(EVAL_FAILED))?;
+    let category = integer(&body.evaluation_category)
+        .filter(|c| (1..=10).contains(c))
+        .ok_or_else(|| bad(EVAL_FAILED))?;
+    match app
+        .db
+        .evaluate_host(&group, &me, category as u8, point as i8)
+        .await
+        .or_fail(EVAL_FAILED)?
+    {
+        EvaluateOutcome::Done => {
+            ok(&json!({ "success": true, "message": "호스트 평가가 완료되었습니다" }))
+        }
+        EvaluateOutcome::AlreadyEvaluated => Err(bad(EVAL_DONE)),
+    }
+}
