@@ -797,7 +797,10 @@ async fn the_settings_form_shows_codes_and_no_phone_before_verification() {
     );
 }
 
-fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+/// A form part: name, optional (file name, content type), bytes.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "----erunBoundary7MA4YWxk";
     let mut body = Vec::new();
     for (name, file, content) in parts {
@@ -820,11 +823,7 @@ fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>)
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
 impl World {
-    async fn patch_form(
-        &self,
-        token: &str,
-        parts: &[(&str, Option<(&str, &str)>, &[u8])],
-    ) -> Reply {
+    async fn patch_form(&self, token: &str, parts: &[Part<'_>]) -> Reply {
         let (content_type, body) = multipart(parts);
         self.app
             .send(

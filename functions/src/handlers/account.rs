@@ -298,10 +298,10 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             });
         }
     };
-    if let Some(old_key) = old_url.as_deref().and_then(|url| our_profile_key(app, url)) {
-        if Some(old_key) != uploaded.as_deref() {
-            forget_image(app, old_key).await;
-        }
+    if let Some(old_key) = old_url.as_deref().and_then(|url| our_profile_key(app, url))
+        && Some(old_key) != uploaded.as_deref()
+    {
+        forget_image(app, old_key).await;
     }
     ok(&json!({ "success": true, "message": PROFILE_UPDATED }))
 }
