@@ -4,9 +4,10 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::image::{self, folder};
+use shared::domain::number::js_number;
 use shared::domain::phone::{self, CODE_TTL_SECONDS, PhoneCode, SEND_INTERVAL_SECONDS};
 use shared::domain::profile::{self, ProfileChanges, level_code};
-use shared::domain::schedule::{self, js_number_json};
+use shared::domain::schedule;
 use shared::domain::social::{self, Provider, TOKEN_FAILED};
 use shared::domain::user::{SOCIAL_PROVIDERS, User};
 use shared::error::OrFail;
@@ -195,7 +196,7 @@ pub async fn info(app: &App, req: Request) -> ApiResult {
                 "likeLocation": profile::display(user.like_location.as_deref(), profile::location_name),
                 "likeDistance": profile::display(user.like_distance.as_deref(), profile::distance_name),
                 "userLevel": user.user_level,
-                "mannerPoint": js_number_json(user.manner_point),
+                "mannerPoint": js_number(user.manner_point),
             },
             "waiting": waiting,
         }
@@ -226,7 +227,7 @@ pub async fn settings(app: &App, req: Request) -> ApiResult {
             "likeLocation": user.like_location,
             "likeDistance": user.like_distance,
             "userLevel": user.user_level.as_deref().map(level_code),
-            "mannerPoint": js_number_json(user.manner_point),
+            "mannerPoint": js_number(user.manner_point),
             "certPhone": phone.is_some(),
             "phone": phone,
             "agreeSMS": user.agree_sms,

@@ -5,26 +5,8 @@ use serde_json::{Value, json};
 
 use super::group::Group;
 use super::image::{ImageUrls, folder};
+use super::number::js_number_text;
 use crate::time::{kst, weekday_short};
-
-/// A number as JavaScript prints it: `5` not `5.0`, `5.5` as is
-/// (cross-cutting.md §10).
-pub fn js_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
-
-/// The same rule as a JSON value.
-pub fn js_number_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        Value::from(n as i64)
-    } else {
-        Value::from(n)
-    }
-}
 
 /// Midnight KST of `now`'s KST date, as a UTC instant: the lower bound of
 /// the upcoming-runs query.
@@ -74,7 +56,7 @@ pub fn waiting_item(
         ),
         "title": group.title,
         "location": location,
-        "distance": format!("{}km", js_number(group.distance)),
+        "distance": format!("{}km", js_number_text(group.distance)),
         "thema": group.thema,
         "groupId": group.group_id,
         "thumbnailUrl": thumbnail,
@@ -211,7 +193,5 @@ mod tests {
             "2022-06-12T15:00:00+00:00",
             "01:30 KST on the 13th: the day began at 15:00 UTC on the 12th"
         );
-        assert_eq!(js_number(62.0), "62");
-        assert_eq!(js_number_json(62.5), Value::from(62.5));
     }
 }
