@@ -7,4 +7,6 @@ pub mod routes;
 #[cfg(feature = "dev-gateway")]
 pub mod devstack;
 #[cfg(feature = "dev-gateway")]
+pub mod fakes;
+#[cfg(feature = "dev-gateway")]
 pub mod gateway;

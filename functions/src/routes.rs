@@ -4,7 +4,7 @@
 
 use shared::http::Handler;
 
-use crate::handlers::{alarm, auth, comment, course, fallback, group, recomment, user};
+use crate::handlers::{account, alarm, auth, comment, course, fallback, group, recomment, user};
 
 pub struct Route {
     /// HTTP method as API Gateway spells it, or `ANY`.
@@ -35,6 +35,17 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/user/auth" => "user-auth", user::auth),
     route!(DELETE "/user/logout" => "user-logout", user::logout),
     // (users issue: social login, /auth/*, SMS, account deletion — below this line)
+    route!(GET "/user/kakao" => "user-kakao", account::kakao),
+    route!(GET "/user/naver" => "user-naver", account::naver),
+    route!(GET "/user/kakao/callback" => "user-kakao-callback", account::kakao_callback),
+    route!(GET "/user/naver/callback" => "user-naver-callback", account::naver_callback),
+    route!(DELETE "/user/delete" => "user-delete", account::delete),
+    route!(POST "/user/message" => "user-message", account::send_code),
+    route!(POST "/user/verify" => "user-verify", account::verify_code),
+    route!(GET "/auth/info/{userId}" => "auth-info", account::info),
+    route!(GET "/auth/updateUser" => "auth-settings", account::settings),
+    route!(PATCH "/auth/updateUser" => "auth-update-user", account::update),
+    route!(PATCH "/auth/userLike" => "auth-user-like", account::user_like),
     // ---- group ----
     route!(POST "/group" => "group-create", group::create),
     route!(GET "/group/all" => "group-all", group::all),

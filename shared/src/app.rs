@@ -4,6 +4,7 @@
 use aws_config::SdkConfig;
 
 use crate::config::Config;
+use crate::domain::phone::PhoneCipher;
 use crate::domain::token::TokenKeys;
 use crate::metrics::DynamoCallCounter;
 use crate::store::Db;
@@ -16,7 +17,15 @@ pub struct App {
     pub scheduler: aws_sdk_scheduler::Client,
     pub tokens: TokenKeys,
     pub clock: Clock,
+    /// HTTPS client (rustls) for Kakao, Naver and SENS, built once.
+    pub http: reqwest::Client,
+    /// Phone-number cipher; `None` when `PHONE_KEY` is not configured (the
+    /// phone routes then fail with their own message).
+    pub phone: Option<PhoneCipher>,
 }
+
+/// Outside calls must finish well inside the 10 s function timeout.
+const OUTSIDE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl App {
     /// Everything from the environment: our variables plus the SDK's standard
@@ -44,6 +53,12 @@ impl App {
                 config.refresh_token_ttl,
             ),
             clock: Clock::default(),
+            http: reqwest::Client::builder()
+                .timeout(OUTSIDE_TIMEOUT)
+                .connect_timeout(OUTSIDE_TIMEOUT)
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new()),
+            phone: config.external.phone_key.as_ref().map(PhoneCipher::new),
             config,
         }
     }

@@ -31,6 +31,110 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// CDN and default-thumbnail bases for image URLs in responses.
     pub images: crate::domain::image::ImageUrls,
+    /// Kakao / Naver login, Naver Cloud SENS, the phone-number key.
+    pub external: External,
+}
+
+/// One OAuth provider (auth.md §5, §7.1–§7.4).
+#[derive(Clone, Debug, Default)]
+pub struct OAuthClient {
+    /// `KAKAO_ID` / `NAVER_ID`; empty = not configured.
+    pub client_id: String,
+    /// `KAKAO_SECRET` (sent only when set) / `NAVER_SECRET`. Never logged.
+    pub client_secret: Option<String>,
+    /// `KAKAO_URL` / `NAVER_URL`: the **frontend's** callback page.
+    pub redirect_url: String,
+    /// Authorize and token endpoints (`https://kauth.kakao.com`, `https://nid.naver.com`).
+    pub auth_base: String,
+    /// Profile endpoint (`https://kapi.kakao.com`, `https://openapi.naver.com`).
+    pub api_base: String,
+}
+
+/// Naver Cloud SENS (auth.md §7.8).
+#[derive(Clone, Debug, Default)]
+pub struct SensConfig {
+    /// `NCP_SENS_ID`: the SMS service id.
+    pub service_id: String,
+    /// `NCP_SENS_ACCESS`: the access key id.
+    pub access_key: String,
+    /// `NCP_SENS_SECRET`: the signing secret. Never logged.
+    pub secret_key: String,
+    /// `SENS_BASE` (`https://sens.apigw.ntruss.com`).
+    pub base: String,
+    /// `SMS_FROM`: the registered sender number.
+    pub from: String,
+}
+
+/// Outside services and the phone key.
+#[derive(Clone, Default)]
+pub struct External {
+    pub kakao: OAuthClient,
+    pub naver: OAuthClient,
+    pub sens: SensConfig,
+    /// `PHONE_KEY` (32 bytes, base64): AES-256-GCM key of stored phone numbers.
+    pub phone_key: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for External {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |c: &OAuthClient| OAuthClient {
+            client_secret: c.client_secret.as_ref().map(|_| "<redacted>".into()),
+            ..c.clone()
+        };
+        f.debug_struct("External")
+            .field("kakao", &redact(&self.kakao))
+            .field("naver", &redact(&self.naver))
+            .field(
+                "sens",
+                &SensConfig {
+                    secret_key: "<redacted>".into(),
+                    ..self.sens.clone()
+                },
+            )
+            .field("phone_key", &self.phone_key.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+pub const DEFAULT_KAKAO_AUTH_BASE: &str = "https://kauth.kakao.com";
+pub const DEFAULT_KAKAO_API_BASE: &str = "https://kapi.kakao.com";
+pub const DEFAULT_NAVER_AUTH_BASE: &str = "https://nid.naver.com";
+pub const DEFAULT_NAVER_API_BASE: &str = "https://openapi.naver.com";
+pub const DEFAULT_SENS_BASE: &str = "https://sens.apigw.ntruss.com";
+
+impl External {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |name: &str| get(name).filter(|v| !v.is_empty());
+        let or = |name: &str, default: &str| var(name).unwrap_or_else(|| default.to_owned());
+        let text = |name: &str| var(name).unwrap_or_default();
+        let phone_key = var("PHONE_KEY")
+            .map(|k| crate::domain::phone::PhoneCipher::parse_key(&k))
+            .transpose()?;
+        Ok(Self {
+            kakao: OAuthClient {
+                client_id: text("KAKAO_ID"),
+                client_secret: var("KAKAO_SECRET"),
+                redirect_url: text("KAKAO_URL"),
+                auth_base: or("KAKAO_AUTH_BASE", DEFAULT_KAKAO_AUTH_BASE),
+                api_base: or("KAKAO_API_BASE", DEFAULT_KAKAO_API_BASE),
+            },
+            naver: OAuthClient {
+                client_id: text("NAVER_ID"),
+                client_secret: var("NAVER_SECRET"),
+                redirect_url: text("NAVER_URL"),
+                auth_base: or("NAVER_AUTH_BASE", DEFAULT_NAVER_AUTH_BASE),
+                api_base: or("NAVER_API_BASE", DEFAULT_NAVER_API_BASE),
+            },
+            sens: SensConfig {
+                service_id: text("NCP_SENS_ID"),
+                access_key: text("NCP_SENS_ACCESS"),
+                secret_key: text("NCP_SENS_SECRET"),
+                base: or("SENS_BASE", DEFAULT_SENS_BASE),
+                from: text("SMS_FROM"),
+            },
+            phone_key,
+        })
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -44,6 +148,7 @@ impl std::fmt::Debug for Config {
             .field("enable_test_routes", &self.enable_test_routes)
             .field("cors_origins", &self.cors_origins)
             .field("images", &self.images)
+            .field("external", &self.external)
             .finish()
     }
 }
@@ -90,6 +195,7 @@ impl Config {
                 default_base: get("DEFAULT_IMAGE_BASE")
                     .unwrap_or_else(|| DEFAULT_THEME_IMAGE_BASE.to_owned()),
             },
+            external: External::from_lookup(&get)?,
         })
     }
 }
@@ -183,13 +289,39 @@ mod tests {
     }
 
     #[test]
+    fn providers_default_to_the_real_endpoints_and_a_bad_phone_key_is_refused() {
+        let base = [
+            ("TABLE_NAME", "t"),
+            ("IMAGE_BUCKET", "b"),
+            ("TOKENKEY", "0123456789abcdef"),
+        ];
+        let config = Config::from_lookup(vars(&base)).expect("config");
+        assert_eq!(config.external.kakao.auth_base, "https://kauth.kakao.com");
+        assert_eq!(config.external.naver.api_base, "https://openapi.naver.com");
+        assert_eq!(config.external.sens.base, "https://sens.apigw.ntruss.com");
+        assert_eq!(config.external.kakao.client_secret, None);
+        assert_eq!(config.external.phone_key, None);
+        let mut bad = base.to_vec();
+        bad.push(("PHONE_KEY", "c2hvcnQ="));
+        assert!(Config::from_lookup(vars(&bad)).is_err());
+    }
+
+    #[test]
     fn debug_output_never_shows_the_token_key() {
         let config = Config::from_lookup(vars(&[
             ("TABLE_NAME", "t"),
             ("IMAGE_BUCKET", "b"),
             ("TOKENKEY", "super-secret-signing-key"),
+            ("KAKAO_SECRET", "kakao-secret-value"),
+            ("NAVER_SECRET", "naver-secret-value"),
+            ("NCP_SENS_SECRET", "sens-secret-value"),
+            ("PHONE_KEY", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="),
         ]))
         .expect("config");
-        assert!(!format!("{config:?}").contains("super-secret"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("super-secret"));
+        assert!(!shown.contains("secret-value"), "{shown}");
+        assert!(!shown.contains("AQEBAQ"));
+        assert_eq!(config.external.phone_key, Some([1u8; 32]));
     }
 }

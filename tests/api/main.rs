@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod account;
 mod alarm;
 mod auth;
 mod comment;

@@ -1,8 +1,19 @@
 //! Local development: every route of the route table on one port, against
 //! DynamoDB Local and moto (reached through the SDK's `AWS_ENDPOINT_URL_*`).
 //! Never deployed (feature `dev-gateway`).
+//!
+//! Offline by default: without `KAKAO_ID` the Kakao and Naver logins go to
+//! the loopback fake providers, without `NCP_SENS_ID` SMS go to the fake
+//! SENS, and without `PHONE_KEY` phone numbers use a fixed development key
+//! (README, "Logging in offline").
 
 use std::net::SocketAddr;
+
+use functions::fakes::oauth::FakeProviders;
+use functions::fakes::sens::FakeSens;
+
+/// Development-only phone key (not secret); real deployments set `PHONE_KEY`.
+const DEV_PHONE_KEY: [u8; 32] = *b"erunjrun-dev-phone-key-not-real!";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -11,7 +22,26 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
-    let app: &'static shared::App = Box::leak(Box::new(shared::App::from_env().await?));
+    let mut config = shared::config::Config::from_env()?;
+    if config.external.kakao.client_id.is_empty() {
+        let frontend =
+            std::env::var("FRONTEND_URL").unwrap_or_else(|_| "http://localhost:3000".into());
+        let fake = FakeProviders::start(&format!("{frontend}/kakao"), &format!("{frontend}/naver"))
+            .await?;
+        fake.configure(&mut config.external);
+        tracing::info!(base = %fake.base, "KAKAO_ID unset: Kakao and Naver logins use the fake providers");
+    }
+    if config.external.sens.service_id.is_empty() {
+        let fake = FakeSens::start("ncp:sms:kr:0:dev", "dev-access-key", "dev-secret-key").await?;
+        fake.configure(&mut config.external);
+        tracing::info!(messages = %format!("{}/__fake/sens/messages", fake.base), "NCP_SENS_ID unset: SMS go to the fake SENS");
+    }
+    if config.external.phone_key.is_none() {
+        config.external.phone_key = Some(DEV_PHONE_KEY);
+        tracing::warn!("PHONE_KEY unset: using the development phone key");
+    }
+    let sdk = aws_config::load_from_env().await;
+    let app: &'static shared::App = Box::leak(Box::new(shared::App::new(config, &sdk)));
     functions::devstack::ensure_table(&app.db.client, &app.config.table_name).await?;
     functions::devstack::ensure_bucket(&app.s3, &app.config.image_bucket).await?;
     functions::gateway::serve(app, SocketAddr::from(([127, 0, 0, 1], port))).await

@@ -1,6 +1,7 @@
 //! One module per resource, one `pub async fn` per route, all with the shape
 //! `async fn name(app: &App, req: Request) -> ApiResult`.
 
+pub mod account;
 pub mod alarm;
 pub mod auth;
 pub mod comment;

@@ -39,3 +39,13 @@ pub fn catch_all() -> Response<Body> {
     );
     response
 }
+
+/// 302 to `location` (the provider authorize redirects, auth.md §7.1/§7.2).
+pub fn redirect(location: &str) -> ApiResult {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = http::StatusCode::FOUND;
+    let value = http::HeaderValue::from_str(location)
+        .map_err(|e| crate::ApiError::Internal(anyhow::anyhow!("redirect location: {e}")))?;
+    response.headers_mut().insert(http::header::LOCATION, value);
+    Ok(response)
+}

@@ -2,3 +2,5 @@
 
 pub mod groups;
 pub mod images;
+pub mod oauth;
+pub mod sms;

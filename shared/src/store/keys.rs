@@ -86,6 +86,29 @@ pub fn throttle(user_id: &str, action: &str) -> Key {
     }
 }
 
+/// `PHONE#<tag> / THROTTLE#<action>`: a throttle per phone number, where
+/// `tag` is a keyed hash of the number (never the number itself).
+pub fn phone_throttle(tag: &str, action: &str) -> Key {
+    Key {
+        pk: format!("PHONE#{tag}"),
+        sk: format!("THROTTLE#{action}"),
+    }
+}
+
+/// The `GSI2SK` range of a user's runs under `prefix` (`APPLY#`, `HOST#`)
+/// starting at `from_utc` (inclusive) up to the end of that prefix.
+pub fn runs_from(prefix: &str, from_utc: &str) -> (String, String) {
+    (format!("{prefix}{from_utc}"), format!("{prefix}~"))
+}
+
+/// The group id at the end of a run's `GSI2SK` (`<prefix><startUtc>#<gid>`).
+pub fn group_id_of_run(gsi2sk: &str) -> Option<&str> {
+    gsi2sk
+        .rsplit_once('#')
+        .map(|(_, id)| id)
+        .filter(|id| !id.is_empty())
+}
+
 // ---- group runs ----
 
 pub fn group_pk(group_id: &str) -> String {
@@ -324,6 +347,18 @@ mod tests {
         assert_ne!(a.sk, b.sk);
         assert_eq!(a.sk.len(), "REFRESH#".len() + 64);
         assert_eq!(refresh_token("u", &"x".repeat(10_000)).sk.len(), a.sk.len());
+    }
+
+    #[test]
+    fn run_ranges_cover_one_prefix_from_an_instant_and_give_back_the_group_id() {
+        let (from, to) = runs_from(APPLY, "2026-01-01T00:00:00.000Z");
+        let sk = applied_group_index("u", "2026-03-01T00:00:00.000Z", "g-1").sk;
+        assert!(from <= sk && sk <= to);
+        let earlier = applied_group_index("u", "2025-12-31T23:59:59.000Z", "g-0").sk;
+        assert!(earlier < from);
+        let hosted = hosted_group_index("u", "2026-03-01T00:00:00.000Z", "g-1").sk;
+        assert!(!(from <= hosted && hosted <= to));
+        assert_eq!(group_id_of_run(&sk), Some("g-1"));
     }
 
     #[test]

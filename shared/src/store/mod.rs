@@ -3,6 +3,7 @@
 //! Store methods return `anyhow::Result`; expected conditional-write
 //! outcomes are values (`…Outcome`), never raw SDK errors.
 
+mod accounts;
 mod alarms;
 mod batch;
 mod comments;
@@ -32,6 +33,7 @@ impl Db {
     }
 }
 
+pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use alarms::StoredAlarm;
 pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};

@@ -1,0 +1,461 @@
+//! Social login, profile and preferences, SMS phone verification and
+//! account deletion (auth.md §7.1–§7.4, §7.7–§7.13).
+
+use lambda_http::Request;
+use serde_json::{Value, json};
+use shared::domain::image::{self, folder};
+use shared::domain::number::js_number;
+use shared::domain::phone::{self, CODE_TTL_SECONDS, PhoneCode, SEND_INTERVAL_SECONDS};
+use shared::domain::profile::{self, ProfileChanges, level_code};
+use shared::domain::schedule;
+use shared::domain::social::{self, Provider, TOKEN_FAILED};
+use shared::domain::user::{SOCIAL_PROVIDERS, User};
+use shared::error::OrFail;
+use shared::http::multipart::{self, Limits};
+use shared::http::response::redirect;
+use shared::http::{self, auth, ok};
+use shared::services::{groups, images, oauth, sms};
+use shared::store::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
+use shared::time::instant_key;
+use shared::{ApiError, ApiResult, App};
+
+pub const LOGIN_FAILED: &str = "로그인에 실패하였습니다.";
+pub const INFO_FAILED: &str = "유저 정보 불러오기에 실패하였습니다.";
+pub const SETTINGS_FAILED: &str = "유저 정보 수정 페이지 불러오기에 실패했습니다.";
+pub const PROFILE_UPDATED: &str = "프로필 수정에 성공하였습니다.";
+pub const PROFILE_FAILED: &str = "프로필 수정에 실패하였습니다.";
+pub const CODE_SENT: &str = "인증번호를 발송했습니다.";
+pub const SEND_FAILED: &str = "인증번호를 발송하지 못했습니다.";
+pub const SEND_THROTTLED: &str = "인증번호는 1분에 한 번만 보낼 수 있습니다.";
+pub const VERIFIED: &str = "핸드폰 인증 완료.";
+pub const WRONG_CODE: &str = "인증번호가 다릅니다.";
+pub const VERIFY_FAILED: &str = "핸드폰 인증에 실패하였습니다.";
+pub const DELETED: &str = "회원탈퇴에 성공하였습니다.";
+pub const DELETE_FAILED: &str = "회원탈퇴에 실패하였습니다.";
+
+// ---- social login ----
+
+/// GET /user/kakao — 302 to Kakao's authorize page (not used by the frontend).
+pub async fn kakao(app: &App, _req: Request) -> ApiResult {
+    redirect(&oauth::authorize_url(app, Provider::Kakao))
+}
+
+/// GET /user/naver — 302 to Naver's authorize page (not used by the frontend).
+pub async fn naver(app: &App, _req: Request) -> ApiResult {
+    redirect(&oauth::authorize_url(app, Provider::Naver))
+}
+
+/// GET /user/kakao/callback?code= — log in (or sign up) with a Kakao code.
+pub async fn kakao_callback(app: &App, req: Request) -> ApiResult {
+    callback(app, req, Provider::Kakao).await
+}
+
+/// GET /user/naver/callback?code=&state= — log in (or sign up) with a Naver code.
+pub async fn naver_callback(app: &App, req: Request) -> ApiResult {
+    callback(app, req, Provider::Naver).await
+}
+
+/// The auth headers the frontend sends along are ignored here.
+async fn callback(app: &App, req: Request, provider: Provider) -> ApiResult {
+    let code = http::query(&req, "code").filter(|c| !c.is_empty());
+    let provider_error = http::query(&req, "error").is_some();
+    let code = match code {
+        // The user cancelled at the provider (`error=access_denied`), or the
+        // frontend had no code and sent the text `null`.
+        _ if provider_error => return Err(ApiError::bad_request(TOKEN_FAILED)),
+        Some(c) if c == "null" || c == "undefined" => {
+            return Err(ApiError::bad_request(TOKEN_FAILED));
+        }
+        Some(c) => c,
+        None => return redirect(&oauth::authorize_url(app, provider)),
+    };
+    let state = http::query(&req, "state");
+
+    let profile = oauth::login(app, provider, &code, state.as_deref())
+        .await
+        .map_err(|e| ApiError::Failed {
+            message: e.message(),
+            cause: e.into(),
+        })?;
+    let user = social_user(app, provider, &profile).await?;
+
+    let now = app.clock.now().timestamp();
+    let token = app
+        .tokens
+        .access_token(&user.user_id, now)
+        .or_fail(LOGIN_FAILED)?;
+    let refresh = app
+        .tokens
+        .refresh_token(&user.user_id, now)
+        .or_fail(LOGIN_FAILED)?;
+    let refresh_exp = now + app.tokens.refresh_ttl.as_secs() as i64;
+    app.db
+        .put_refresh_token(
+            &user.user_id,
+            &http::user_agent(&req),
+            &refresh,
+            refresh_exp,
+        )
+        .await
+        .or_fail(LOGIN_FAILED)?;
+    ok(&json!({
+        "succcss": true,
+        "token": token,
+        "refreshToken": refresh,
+        "userId": user.user_id,
+        "nickname": user.nickname,
+        "profileUrl": user.profile_url,
+        "firstLogin": user.first_login(),
+        "agreeSMS": user.agree_sms,
+    }))
+}
+
+/// The user linked to this social account, created on first login.
+async fn social_user(
+    app: &App,
+    provider: Provider,
+    profile: &social::SocialProfile,
+) -> Result<User, ApiError> {
+    if let Some(user) = linked_user(app, provider, &profile.social_id)
+        .await
+        .or_fail(LOGIN_FAILED)?
+    {
+        return Ok(user);
+    }
+    let user = social::new_account(
+        uuid::Uuid::new_v4().to_string(),
+        provider,
+        profile,
+        rand_u32(),
+    );
+    match app
+        .db
+        .create_social_user(&user)
+        .await
+        .or_fail(LOGIN_FAILED)?
+    {
+        SignupOutcome::Created => Ok(user),
+        // A concurrent first login won: use its user.
+        SignupOutcome::AlreadyLinked => linked_user(app, provider, &profile.social_id)
+            .await
+            .or_fail(LOGIN_FAILED)?
+            .ok_or_else(|| ApiError::bad_request(LOGIN_FAILED)),
+    }
+}
+
+async fn linked_user(
+    app: &App,
+    provider: Provider,
+    social_id: &str,
+) -> anyhow::Result<Option<User>> {
+    match app.db.social_user_id(provider.as_str(), social_id).await? {
+        Some(id) => app.db.user(&id).await,
+        None => Ok(None),
+    }
+}
+
+fn rand_u32() -> u32 {
+    uuid::Uuid::new_v4().as_u128() as u32
+}
+
+// ---- profile ----
+
+/// GET /auth/info/{userId} — a user's page: profile, host-evaluation
+/// counters and upcoming runs. Two DynamoDB round-trips whatever the list size.
+pub async fn info(app: &App, req: Request) -> ApiResult {
+    auth::optional_user(app, &req).await?;
+    let user_id =
+        http::path_param(&req, "userId").map_err(|_| ApiError::bad_request(INFO_FAILED))?;
+
+    let now = app.clock.now();
+    let from = instant_key(schedule::today_start(now));
+    let run_ids = app
+        .db
+        .applied_run_ids_from(&user_id, &from)
+        .await
+        .or_fail(INFO_FAILED)?;
+    let (profile, groups) = app
+        .db
+        .profile_with_groups(&user_id, &run_ids)
+        .await
+        .or_fail(INFO_FAILED)?;
+    let (user, counts) = profile.ok_or_else(|| ApiError::bad_request(INFO_FAILED))?;
+
+    let (evaluation, total) = counts.to_json();
+    let waiting = schedule::waiting(&groups, app.clock.now_kst(), &app.config.images);
+    ok(&json!({
+        "success": true,
+        "data": {
+            "totalEvaluationCount": total,
+            "evaluation": evaluation,
+            "userInfo": {
+                "userId": user.user_id,
+                "nickname": user.nickname,
+                "profileUrl": user.profile_url,
+                "bio": user.bio,
+                "likeLocation": profile::display(user.like_location.as_deref(), profile::location_name),
+                "likeDistance": profile::display(user.like_distance.as_deref(), profile::distance_name),
+                "userLevel": user.user_level,
+                "mannerPoint": js_number(user.manner_point),
+            },
+            "waiting": waiting,
+        }
+    }))
+}
+
+/// GET /auth/updateUser — the account-settings form, with the decrypted phone.
+pub async fn settings(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let user = &me.user;
+    let phone = match user.phone.as_deref().filter(|p| *p != "null") {
+        None => None,
+        Some(sealed) => Some(
+            app.phone
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
+                .and_then(|cipher| cipher.decrypt(sealed))
+                .or_fail(SETTINGS_FAILED)?,
+        ),
+    };
+    ok(&json!({
+        "success": true,
+        "data": {
+            "userId": user.user_id,
+            "nickname": user.nickname,
+            "profileUrl": user.profile_url,
+            "bio": user.bio,
+            "likeLocation": user.like_location,
+            "likeDistance": user.like_distance,
+            "userLevel": user.user_level.as_deref().map(level_code),
+            "mannerPoint": js_number(user.manner_point),
+            "certPhone": phone.is_some(),
+            "phone": phone,
+            "agreeSMS": user.agree_sms,
+        }
+    }))
+}
+
+/// PATCH /auth/userLike — the first-login preferences.
+pub async fn user_like(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let body: Value = http::json_body(&req)?;
+
+    let changes = ProfileChanges {
+        like_location: profile::preference_text(body.get("likeLocation")),
+        like_distance: profile::preference_text(body.get("likeDistance")),
+        user_level: profile::preference_text(body.get("userLevel")),
+        ..Default::default()
+    };
+    app.db
+        .update_profile(me.user_id(), &changes)
+        .await
+        .or_fail(PROFILE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(PROFILE_FAILED))?;
+    ok(&json!({ "success": true, "message": PROFILE_UPDATED }))
+}
+
+/// PATCH /auth/updateUser — account settings (multipart, optional `image` file).
+pub async fn update(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let form = multipart::parse(
+        &req,
+        Limits {
+            file_field: "image",
+            max_files: 1,
+            max_file_bytes: image::MAX_IMAGE_BYTES,
+        },
+    )
+    .await?;
+    let mut changes = ProfileChanges::from_form(|name| form.text(name).map(str::to_owned));
+
+    let uploaded = match form.files.first() {
+        None => None,
+        Some(file) => {
+            let mime = image::check_image(&file.content_type, &file.bytes)
+                .map_err(ApiError::bad_request)?;
+            let now_ms = app.clock.now().timestamp_millis();
+            let key = image::object_key(&file.file_name, mime, rand_u32() as u16, now_ms);
+            images::upload(app, folder::PROFILE, &key, file.bytes.clone(), mime)
+                .await
+                .or_fail(PROFILE_FAILED)?;
+            changes.profile_url = Some(app.config.images.url(folder::PROFILE, &key));
+            Some(key)
+        }
+    };
+
+    let updated = app.db.update_profile(me.user_id(), &changes).await;
+    let old_url = match updated {
+        Ok(Some(old)) => old,
+        failed => {
+            if let Some(key) = uploaded {
+                forget_image(app, &key).await;
+            }
+            return Err(match failed {
+                Err(cause) => ApiError::Failed {
+                    message: PROFILE_FAILED,
+                    cause,
+                },
+                _ => ApiError::bad_request(PROFILE_FAILED),
+            });
+        }
+    };
+    if let Some(old_key) = old_url.as_deref().and_then(|url| our_profile_key(app, url))
+        && Some(old_key) != uploaded.as_deref()
+    {
+        forget_image(app, old_key).await;
+    }
+    ok(&json!({ "success": true, "message": PROFILE_UPDATED }))
+}
+
+/// The key of a profile picture we stored, or `None` for a provider URL
+/// (Kakao, Naver) or anything else that is not ours.
+fn our_profile_key<'a>(app: &App, url: &'a str) -> Option<&'a str> {
+    let ours = app.config.images.url(folder::PROFILE, "");
+    url.strip_prefix(ours.as_str())
+        .filter(|rest| !rest.contains('/'))
+        .and_then(image::key_from_url)
+}
+
+/// Best effort: a leftover picture costs storage, never correctness.
+async fn forget_image(app: &App, key: &str) {
+    if let Err(error) = images::delete(app, folder::PROFILE, &[key.to_owned()]).await {
+        tracing::warn!(error = ?error, "profile image not deleted");
+    }
+}
+
+// ---- SMS phone verification ----
+
+/// POST /user/message — send a 6-digit code by SMS.
+pub async fn send_code(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let body: Value = http::json_body(&req).map_err(|_| ApiError::bad_request(SEND_FAILED))?;
+    let number = body["tel"]
+        .as_str()
+        .and_then(phone::normalise)
+        .ok_or_else(|| ApiError::bad_request(SEND_FAILED))?;
+    let cipher = app
+        .phone
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
+        .or_fail(SEND_FAILED)?;
+
+    let now = app.clock.now().timestamp();
+    let code = PhoneCode {
+        code: phone::new_code(),
+        number,
+        expires_at: now + CODE_TTL_SECONDS,
+        attempts: 0,
+    };
+    let tag = cipher.tag(&code.number);
+    match app
+        .db
+        .store_phone_code(me.user_id(), &code, &tag, now, SEND_INTERVAL_SECONDS)
+        .await
+        .or_fail(SEND_FAILED)?
+    {
+        SendCodeOutcome::Stored => {}
+        SendCodeOutcome::Throttled => return Err(ApiError::bad_request(SEND_THROTTLED)),
+    }
+    sms::send(app, &code.number, &phone::sms_content(&code.code))
+        .await
+        .or_fail(SEND_FAILED)?;
+    ok(&json!({ "success": true, "message": CODE_SENT }))
+}
+
+/// POST /user/verify — check the code and save the (encrypted) phone.
+/// A wrong, missing, expired or used code is a 200 with `success: false`.
+pub async fn verify_code(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let body: Value = http::json_body(&req)?;
+    let wrong = || ok(&json!({ "success": false, "message": WRONG_CODE }));
+    let tel = body["tel"].as_str().map(str::trim).unwrap_or_default();
+    let (Some(number), Some(code)) = (phone::normalise(tel), phone::code_text(&body["code"]))
+    else {
+        return wrong();
+    };
+
+    let Some(stored) = app
+        .db
+        .phone_code(me.user_id())
+        .await
+        .or_fail(VERIFY_FAILED)?
+    else {
+        return wrong();
+    };
+    match stored.check(&number, &code, app.clock.now().timestamp()) {
+        Ok(()) => {}
+        Err(phone::VerifyRefusal::WrongCode | phone::VerifyRefusal::OtherNumber) => {
+            app.db
+                .count_code_attempt(me.user_id())
+                .await
+                .or_fail(VERIFY_FAILED)?;
+            return wrong();
+        }
+        Err(_) => return wrong(),
+    }
+    let sealed = app
+        .phone
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
+        .and_then(|cipher| cipher.encrypt(tel))
+        .or_fail(VERIFY_FAILED)?;
+    match app
+        .db
+        .verify_phone(me.user_id(), &stored, &sealed)
+        .await
+        .or_fail(VERIFY_FAILED)?
+    {
+        VerifyOutcome::Verified => ok(&json!({ "success": true, "message": VERIFIED })),
+        VerifyOutcome::CodeGone => wrong(),
+    }
+}
+
+// ---- account deletion ----
+
+/// DELETE /user/delete — delete the account: withdraw from upcoming runs,
+/// delete the upcoming runs the user hosts, then the profile picture, and
+/// last everything in the user's partition with the profile and the social
+/// link. Authored courses and comments stay (shown with a missing author).
+pub async fn delete(app: &App, req: Request) -> ApiResult {
+    let me = auth::require_user(app, &req).await?;
+    let user = &me.user;
+
+    let now = instant_key(app.clock.now());
+    let hosted = app
+        .db
+        .hosted_run_ids_from(&user.user_id, &now)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    for group in app.db.groups(&hosted).await.or_fail(DELETE_FAILED)? {
+        groups::delete_group(app, &group, &user.user_id)
+            .await
+            .or_fail(DELETE_FAILED)?;
+    }
+    let applied = app
+        .db
+        .applied_run_ids_from(&user.user_id, &now)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    for group_id in applied.iter().filter(|g| !hosted.contains(g)) {
+        app.db
+            .cancel_apply(group_id, &user.user_id)
+            .await
+            .or_fail(DELETE_FAILED)?;
+    }
+
+    if let Some(key) = our_profile_key(app, &user.profile_url) {
+        images::delete(app, folder::PROFILE, &[key.to_owned()])
+            .await
+            .or_fail(DELETE_FAILED)?;
+    }
+    let social = SOCIAL_PROVIDERS
+        .contains(&user.social.as_str())
+        .then_some(())
+        .and(user.social_id.as_deref())
+        .map(|id| (user.social.as_str(), id));
+    app.db
+        .delete_account(&user.user_id, social)
+        .await
+        .or_fail(DELETE_FAILED)?;
+    ok(&json!({ "success": true, "message": DELETED }))
+}

@@ -1,0 +1,529 @@
+//! Accounts: social sign-up, profile edits, SMS codes and their throttles,
+//! a user's upcoming runs, and everything account deletion removes.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
+use serde::Serialize;
+
+use super::keys::{self, Key};
+use super::{Db, Item, key_map};
+use crate::domain::group::Group;
+use crate::domain::phone::PhoneCode;
+use crate::domain::profile::{EvaluationCounts, ProfileChanges};
+use crate::domain::user::User;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignupOutcome {
+    Created,
+    /// Another request linked this social account first.
+    AlreadyLinked,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendCodeOutcome {
+    Stored,
+    /// A code went to this user or this number less than the interval ago.
+    Throttled,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    Verified,
+    /// The code was used, replaced or voided in the meantime.
+    CodeGone,
+}
+
+#[derive(Serialize)]
+struct UserItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    user: &'a User,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhoneCodeItem<'a> {
+    #[serde(flatten)]
+    key: Key,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    code: &'a PhoneCode,
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn cancelled_by_condition(e: &SdkError<TransactWriteItemsError>) -> bool {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(t)) => t
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("ConditionalCheckFailed")),
+        _ => false,
+    }
+}
+
+fn throttle_put(table: &str, key: &Key, now: i64, until: i64) -> anyhow::Result<TransactWriteItem> {
+    let mut item = key_map(key);
+    item.insert("type".into(), s("Throttle"));
+    item.insert(keys::EXPIRES_AT.into(), n(until));
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
+                .expression_attribute_values(":now", n(now))
+                .build()?,
+        )
+        .build())
+}
+
+impl Db {
+    /// `GetItem SOCIAL#<provider>#<id> / SOCIAL` → the linked user id.
+    pub async fn social_user_id(
+        &self,
+        provider: &str,
+        social_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let key = keys::social(provider, social_id);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get social link")?;
+        Ok(out
+            .item
+            .and_then(|i| i.get("userId").and_then(|v| v.as_s().ok()).cloned()))
+    }
+
+    /// First login: the social link and the user in one transaction, both
+    /// `attribute_not_exists`, so two concurrent first logins make one user.
+    pub async fn create_social_user(&self, user: &User) -> anyhow::Result<SignupOutcome> {
+        let social_id = user.social_id.as_deref().context("social id")?;
+        let link = keys::social(&user.social, social_id);
+        let mut link_item = key_map(&link);
+        link_item.insert("type".into(), s("Social"));
+        link_item.insert("userId".into(), s(&user.user_id));
+        let user_item = serde_dynamo::to_item(UserItem {
+            key: keys::user(&user.user_id),
+            kind: "User",
+            user,
+        })
+        .context("encode user")?;
+        let put = |item: Item| -> anyhow::Result<TransactWriteItem> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build()?,
+                )
+                .build())
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put(link_item)?)
+            .transact_items(put(user_item)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(SignupOutcome::Created),
+            Err(e) if cancelled_by_condition(&e) => Ok(SignupOutcome::AlreadyLinked),
+            Err(e) => Err(e).context("create social user"),
+        }
+    }
+
+    /// Applies profile changes to an existing user (`attribute_exists`);
+    /// returns the old `profileUrl` when the picture changed, `None` when
+    /// the user does not exist.
+    pub async fn update_profile(
+        &self,
+        user_id: &str,
+        changes: &ProfileChanges,
+    ) -> anyhow::Result<Option<Option<String>>> {
+        let mut sets = Vec::new();
+        let mut values: HashMap<String, AttributeValue> = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let texts = [
+            ("nickname", &changes.nickname),
+            ("bio", &changes.bio),
+            ("likeLocation", &changes.like_location),
+            ("likeDistance", &changes.like_distance),
+            ("userLevel", &changes.user_level),
+            ("profileUrl", &changes.profile_url),
+        ];
+        for (i, (attr, value)) in texts.iter().enumerate() {
+            if let Some(value) = value {
+                sets.push(format!("#a{i} = :v{i}"));
+                names.insert(format!("#a{i}"), (*attr).to_owned());
+                values.insert(format!(":v{i}"), s(value));
+            }
+        }
+        if let Some(agree) = changes.agree_sms {
+            sets.push("#agree = :agree".into());
+            names.insert("#agree".into(), "agreeSMS".into());
+            values.insert(":agree".into(), AttributeValue::Bool(agree));
+        }
+        if sets.is_empty() {
+            return Ok(Some(None));
+        }
+        let key = keys::user(user_id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&key)))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("attribute_exists(PK)")
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::UpdatedOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Some(changes.profile_url.as_ref().and_then(|_| {
+                out.attributes
+                    .and_then(|a| a.get("profileUrl").and_then(|v| v.as_s().ok()).cloned())
+            }))),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e).context("update profile"),
+        }
+    }
+
+    /// Stores a new SMS code (replacing any earlier one) unless a code went
+    /// to this user or this number (by its tag) within the interval: one
+    /// transaction with two conditional throttle markers.
+    pub async fn store_phone_code(
+        &self,
+        user_id: &str,
+        code: &PhoneCode,
+        number_tag: &str,
+        now: i64,
+        interval: i64,
+    ) -> anyhow::Result<SendCodeOutcome> {
+        let item = serde_dynamo::to_item(PhoneCodeItem {
+            key: keys::phone_code(user_id),
+            kind: "PhoneCode",
+            code,
+        })
+        .context("encode phone code")?;
+        let until = now + interval;
+        let put_user = throttle_put(&self.table, &keys::throttle(user_id, "sms"), now, until)?;
+        let put_phone = throttle_put(
+            &self.table,
+            &keys::phone_throttle(number_tag, "sms"),
+            now,
+            until,
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()?,
+                    )
+                    .build(),
+            )
+            .transact_items(put_user)
+            .transact_items(put_phone)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(SendCodeOutcome::Stored),
+            Err(e) if cancelled_by_condition(&e) => Ok(SendCodeOutcome::Throttled),
+            Err(e) => Err(e).context("store phone code"),
+        }
+    }
+
+    /// The pending SMS code (consistent read; expiry is the caller's rule).
+    pub async fn phone_code(&self, user_id: &str) -> anyhow::Result<Option<PhoneCode>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::phone_code(user_id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get phone code")?;
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode phone code")
+    }
+
+    /// Counts one wrong guess against the pending code (if it still exists).
+    pub async fn count_code_attempt(&self, user_id: &str) -> anyhow::Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::phone_code(user_id))))
+            .update_expression("ADD attempts :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e).context("count code attempt"),
+        }
+    }
+
+    /// Uses the code and stores the encrypted phone in one transaction: the
+    /// code is deleted only if it is still the one checked (single use, even
+    /// for two concurrent verifications).
+    pub async fn verify_phone(
+        &self,
+        user_id: &str,
+        code: &PhoneCode,
+        encrypted_phone: &str,
+    ) -> anyhow::Result<VerifyOutcome> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(&keys::phone_code(user_id))))
+                            .condition_expression(
+                                "#code = :code AND #number = :number AND (attribute_not_exists(attempts) OR attempts = :attempts)",
+                            )
+                            .expression_attribute_names("#code", "code")
+                            .expression_attribute_names("#number", "number")
+                            .expression_attribute_values(":code", s(&code.code))
+                            .expression_attribute_values(":number", s(&code.number))
+                            .expression_attribute_values(":attempts", n(i64::from(code.attempts)))
+                            .build()?,
+                    )
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(&keys::user(user_id))))
+                            .update_expression("SET phone = :phone")
+                            .condition_expression("attribute_exists(PK)")
+                            .expression_attribute_values(":phone", s(encrypted_phone))
+                            .build()?,
+                    )
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(VerifyOutcome::Verified),
+            Err(e) if cancelled_by_condition(&e) => Ok(VerifyOutcome::CodeGone),
+            Err(e) => Err(e).context("verify phone"),
+        }
+    }
+
+    /// Runs the user applied to (host included) starting at or after `from_utc`.
+    pub async fn applied_run_ids_from(
+        &self,
+        user_id: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        self.run_ids_from(user_id, keys::APPLY, from_utc).await
+    }
+
+    /// Runs the user hosts starting at or after `from_utc`.
+    pub async fn hosted_run_ids_from(
+        &self,
+        user_id: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        self.run_ids_from(user_id, keys::HOSTED, from_utc).await
+    }
+
+    /// Group ids of a user's runs under `prefix` (`keys::APPLY` joined,
+    /// `keys::HOSTED` hosted) starting at or after `from_utc`, in start
+    /// order: one paged `Query` on GSI2, keys only.
+    async fn run_ids_from(
+        &self,
+        user_id: &str,
+        prefix: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let (from, to) = keys::runs_from(prefix, from_utc);
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                .expression_attribute_values(":from", s(&from))
+                .expression_attribute_values(":to", s(&to))
+                .projection_expression("GSI2SK")
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("query user runs")?;
+            for item in out.items.unwrap_or_default() {
+                if let Some(id) = item
+                    .get(keys::GSI2SK)
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|sk| keys::group_id_of_run(sk))
+                {
+                    ids.push(id.to_owned());
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(ids)
+    }
+
+    /// A user's profile with their evaluation counters, plus runs, in one
+    /// BatchGetItem (the `/auth/info` read after the runs query).
+    pub async fn profile_with_groups(
+        &self,
+        user_id: &str,
+        group_ids: &[String],
+    ) -> anyhow::Result<(Option<(User, EvaluationCounts)>, Vec<Group>)> {
+        let mut wanted = vec![keys::user(user_id)];
+        wanted.extend(group_ids.iter().map(|g| keys::group(g)));
+        let items = self
+            .batch_get(&wanted)
+            .await
+            .context("get profile and runs")?;
+        let mut profile = None;
+        let mut groups = Vec::new();
+        for item in items {
+            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned();
+            match sk.as_deref() {
+                Some("PROFILE") => {
+                    let user: User =
+                        serde_dynamo::from_item(item.clone()).context("decode user")?;
+                    let counts: EvaluationCounts =
+                        serde_dynamo::from_item(item).context("decode evaluation counts")?;
+                    profile = Some((user, counts));
+                }
+                _ => groups.push(serde_dynamo::from_item(item).context("decode group")?),
+            }
+        }
+        Ok((profile, groups))
+    }
+
+    /// Runs by id (BatchGetItem); missing ones are absent.
+    pub async fn groups(&self, group_ids: &[String]) -> anyhow::Result<Vec<Group>> {
+        let wanted: Vec<Key> = group_ids.iter().map(|g| keys::group(g)).collect();
+        let items = self.batch_get(&wanted).await.context("get groups")?;
+        serde_dynamo::from_items(items).context("decode groups")
+    }
+
+    /// Every key in the `USER#<uid>` partition (profile, refresh tokens,
+    /// phone code, throttles, alarms), paged, keys only.
+    pub async fn user_partition(&self, user_id: &str) -> anyhow::Result<Vec<Key>> {
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                .projection_expression("PK, SK")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("query user partition")?;
+            for item in out.items.unwrap_or_default() {
+                found.push(serde_dynamo::from_item::<_, Key>(item).context("decode key")?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// The last step of an account deletion: every item of the user's
+    /// partition except the profile in batches, then the profile and the
+    /// social link together. Idempotent: a failed deletion can be retried
+    /// while the profile (and so the login) still exists.
+    pub async fn delete_account(
+        &self,
+        user_id: &str,
+        social: Option<(&str, &str)>,
+    ) -> anyhow::Result<()> {
+        let profile = keys::user(user_id);
+        let rest: Vec<_> = self
+            .user_partition(user_id)
+            .await?
+            .into_iter()
+            .filter(|k| *k != profile)
+            .map(|k| super::delete_request(&k))
+            .collect::<anyhow::Result<_>>()?;
+        self.batch_write(rest).await.context("delete user items")?;
+        let delete = |key: &Key| -> anyhow::Result<TransactWriteItem> {
+            Ok(TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(key)))
+                        .build()?,
+                )
+                .build())
+        };
+        let mut transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(delete(&profile)?);
+        if let Some((provider, social_id)) = social {
+            transaction = transaction.transact_items(delete(&keys::social(provider, social_id))?);
+        }
+        transaction.send().await.context("delete profile")?;
+        Ok(())
+    }
+}
