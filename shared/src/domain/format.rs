@@ -1,20 +1,10 @@
 //! Number and date formats the frontend reads as JavaScript produced them.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::time::kst;
 
-/// A JSON number as JavaScript prints it: integral values without a fraction
-/// (`5`, not `5.0`), others in shortest form (`5.05`); non-finite → `null`.
-pub fn js_number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
-        // Exact: |x| < 2^53 and integral.
-        Value::from(x as i64)
-    } else {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-    }
-}
+pub use super::number::js_number;
 
 /// JavaScript `Number.prototype.toFixed(1)`: rounds the **exact** binary
 /// value to one decimal, an exact tie away from zero (`1.25` → `"1.3"`,
@@ -109,7 +99,7 @@ mod tests {
         assert_eq!(js_number(62.0).to_string(), "62");
         assert_eq!(js_number(5.05).to_string(), "5.05");
         assert_eq!(js_number(16.5).to_string(), "16.5");
-        assert_eq!(js_number(f64::NAN), Value::Null);
+        assert_eq!(js_number(f64::NAN), serde_json::Value::Null);
     }
 
     #[test]

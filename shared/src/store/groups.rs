@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Db;
 use super::batch::{Item, key_map};
 use super::keys::{self, Key};
+use super::tx::TxOutcome;
 use crate::domain::group::{Group, GroupText, Member};
 use crate::domain::user::User;
 
@@ -176,29 +177,11 @@ pub enum CancelOutcome {
     NotMember,
 }
 
-/// Index of the first cancelled item of a TransactionCanceledException.
-fn cancelled_index<E: std::fmt::Debug>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        E,
-    >,
-) -> Option<usize> {
-    let service = err.as_service_error()?;
-    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) = service else {
-        return None;
-    };
-    e.cancellation_reasons()
-        .iter()
-        .position(|r| r.code() == Some("ConditionalCheckFailed"))
-}
-
 impl Db {
-    fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder
-    {
-        // Fill in the table name once for every item.
+    /// Runs a transaction whose parts leave the table name empty (filled in
+    /// here); conflicts with other transactions are retried. Returns the
+    /// index of the first part whose condition failed, if any.
+    async fn tx(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Option<usize>> {
         let items = items
             .into_iter()
             .map(|mut item| {
@@ -217,9 +200,10 @@ impl Db {
                 item
             })
             .collect();
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
+        Ok(match self.transact_retrying(items).await? {
+            TxOutcome::Done => None,
+            TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
+        })
     }
 
     /// `GetItem GROUP#<gid> / A#META`.
@@ -267,10 +251,10 @@ impl Db {
             put(text_item(&group.group_id, text)?, None)?,
             put(member_item(host)?, None)?,
         ];
-        match self.transact(items).send().await {
-            Ok(_) => Ok(CreateGroupOutcome::Created),
-            Err(e) if cancelled_index(&e) == Some(0) => Ok(CreateGroupOutcome::Throttled),
-            Err(e) => Err(e).context("create group"),
+        match self.tx(items).await.context("create group")? {
+            None => Ok(CreateGroupOutcome::Created),
+            Some(0) => Ok(CreateGroupOutcome::Throttled),
+            Some(_) => bail!("create group: the run id is taken"),
         }
     }
 
@@ -468,13 +452,10 @@ impl Db {
             put(member_item(member)?, Some("attribute_not_exists(PK)"))?,
             count,
         ];
-        match self.transact(items).send().await {
-            Ok(_) => Ok(ApplyOutcome::Applied),
-            Err(e) => match cancelled_index(&e) {
-                Some(0) => Ok(ApplyOutcome::AlreadyMember),
-                Some(_) => Ok(ApplyOutcome::Refused),
-                None => Err(e).context("add member"),
-            },
+        match self.tx(items).await.context("add member")? {
+            None => Ok(ApplyOutcome::Applied),
+            Some(0) => Ok(ApplyOutcome::AlreadyMember),
+            Some(_) => Ok(ApplyOutcome::Refused),
         }
     }
 
@@ -505,10 +486,9 @@ impl Db {
                     .build()?,
             )
             .build();
-        match self.transact(vec![delete, count]).send().await {
-            Ok(_) => Ok(CancelOutcome::Cancelled),
-            Err(e) if cancelled_index(&e).is_some() => Ok(CancelOutcome::NotMember),
-            Err(e) => Err(e).context("cancel apply"),
+        match self.tx(vec![delete, count]).await.context("cancel apply")? {
+            None => Ok(CancelOutcome::Cancelled),
+            Some(_) => Ok(CancelOutcome::NotMember),
         }
     }
 
@@ -587,11 +567,7 @@ impl Db {
                 members.len()
             );
         }
-        match self.transact(items).send().await {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled_index(&e).is_some() => Ok(false),
-            Err(e) => Err(e).context("update group"),
-        }
+        Ok(self.tx(items).await.context("update group")?.is_none())
     }
 
     /// Deletes the run's META item if `host` hosts it: from this moment the
@@ -654,11 +630,7 @@ impl Db {
                 members.len()
             );
         }
-        match self.transact(items).send().await {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled_index(&e).is_some() => Ok(false),
-            Err(e) => Err(e).context("submit attendance"),
-        }
+        Ok(self.tx(items).await.context("submit attendance")?.is_none())
     }
 
     /// Evaluates the run's host once: the member's `evaluation` (must still be
@@ -698,13 +670,11 @@ impl Db {
                     )
                     .build()
             };
-            match self.transact(vec![member, host]).send().await {
-                Ok(_) => return Ok(EvaluateOutcome::Done),
-                Err(e) => match cancelled_index(&e) {
-                    Some(0) => return Ok(EvaluateOutcome::AlreadyEvaluated),
-                    Some(_) if move_point => continue,
-                    _ => return Err(e).context("evaluate host"),
-                },
+            match self.tx(vec![member, host]).await.context("evaluate host")? {
+                None => return Ok(EvaluateOutcome::Done),
+                Some(0) => return Ok(EvaluateOutcome::AlreadyEvaluated),
+                Some(_) if move_point => continue,
+                Some(_) => bail!("evaluate host: the host's profile is gone"),
             }
         }
         bail!("evaluate host: no attempt succeeded")
