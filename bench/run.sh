@@ -38,12 +38,14 @@ log "seeded: $SEED"
 export TOKEN="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$SEED")"
 GROUP_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["groupId"])' "$SEED")"
 COURSE_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["courseId"])' "$SEED")"
+USER_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["userId"])' "$SEED")"
 
 printf '\n%-44s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
 while read -r method path auth; do
   [ -z "${method:-}" ] || [ "${method:0:1}" = "#" ] && continue
   path="${path//\{groupId\}/$GROUP_ID}"
   path="${path//\{courseId\}/$COURSE_ID}"
+  path="${path//\{userId\}/$USER_ID}"
   case "$auth" in
     token) header="Authorization: Bearer $TOKEN" ;;
     anonymous) header="Authorization: Bearer undefined" ;;

@@ -127,7 +127,7 @@ def main():
         call("POST", f"/comment/course/{course_id}", {"content": f"댓글 {i}"}, tokens[(i + 2) % USERS])
     for i in range(20):
         call("POST", f"/comment/group/{upcoming[0]['groupId']}", {"content": f"댓글 {i}"}, tokens[(i + 2) % USERS])
-    print(json.dumps({"token": tokens[1], "groupId": upcoming[0]["groupId"], "courseId": course_id,
+    print(json.dumps({"token": tokens[1], "userId": user_id(tokens[1]), "groupId": upcoming[0]["groupId"], "courseId": course_id,
                       "runs": len(group_ids), "upcoming": len(upcoming), "applications": applied}))
 
 

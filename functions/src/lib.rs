@@ -5,6 +5,8 @@ pub mod handlers;
 pub mod routes;
 
 #[cfg(feature = "dev-gateway")]
+pub mod background;
+#[cfg(feature = "dev-gateway")]
 pub mod devstack;
 #[cfg(feature = "dev-gateway")]
 pub mod fakes;

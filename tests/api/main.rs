@@ -8,6 +8,7 @@ mod helpers;
 mod account;
 mod alarm;
 mod auth;
+mod background;
 mod comment;
 mod cors;
 mod course;
