@@ -1496,16 +1496,14 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
     use shared::domain::group::{Group, GroupText, Member, sort_for_list, start_instant};
     use shared::time::instant_key;
     let app = spawn_app().await;
-    // Put "now" at 00:30 KST so that today still has runs hours ahead.
     let today = Utc::now().with_timezone(&kst()).date_naive();
-    let midnight = start_instant(today, chrono::NaiveTime::from_hms_opt(0, 30, 0).expect("t"));
-    app.app
-        .clock
-        .set_offset_seconds((midnight - Utc::now()).num_seconds());
-    let now = app.app.clock.now();
+    let at =
+        |h: u32, m: u32| start_instant(today, chrono::NaiveTime::from_hms_opt(h, m, 0).expect("t"));
+    let created = instant_key(Utc::now());
     let mut all = Vec::new();
-    for i in 0..130u32 {
-        let (days, hour) = ((i % 26) as i64, 5 + (i * 7) % 18);
+    // 180 runs from 5 days ago to 25 days ahead, at many hours of each day.
+    for i in 0..180u32 {
+        let (days, hour) = (i64::from(i % 31) - 5, (i * 7) % 24);
         let date = today + Duration::days(days);
         let time = chrono::NaiveTime::from_hms_opt(hour, (i % 4) * 15, 0).expect("t");
         let id = format!("g{i:03}");
@@ -1530,8 +1528,8 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
             thumbnails: vec![],
             images_resized: false,
             apply_count: 1,
-            created_at: instant_key(now),
-            updated_at: instant_key(now),
+            created_at: created.clone(),
+            updated_at: created.clone(),
         };
         let host = Member {
             apply_id: id.clone(),
@@ -1541,7 +1539,7 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
             starts_at: group.starts_at.clone(),
             attendance: false,
             evaluation: 0,
-            applied_at: instant_key(now),
+            applied_at: created.clone(),
         };
         let text = GroupText {
             map_lat_lng: "[]".into(),
@@ -1549,31 +1547,46 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
         };
         app.app
             .db
-            .create_group(&group, &text, &host, now.timestamp() - 100)
+            .create_group(&group, &text, &host, 0)
             .await
             .expect("seed");
         all.push(group);
     }
-    let from = shared::domain::group::recruiting_from(now);
-    for (region, label) in [(None, "every run"), (Some(1u8), "one region")] {
-        let matches = |g: &Group| g.starts_at >= from && region.is_none_or(|r| g.region == r);
-        let mut expected: Vec<Group> = all.iter().filter(|g| matches(g)).cloned().collect();
-        sort_for_list(&mut expected, now);
-        for needed in [1, 6, 12, 30, 100, 500] {
-            let got = shared::services::groups::feed(app.app, Some(&from), matches, Some(needed))
-                .await
-                .expect("feed");
-            let got: Vec<&str> = got
-                .iter()
-                .take(needed)
-                .map(|g| g.group_id.as_str())
-                .collect();
-            let want: Vec<&str> = expected
-                .iter()
-                .take(needed)
-                .map(|g| g.group_id.as_str())
-                .collect();
-            assert_eq!(got, want, "{label}, first {needed}");
+    // Early morning, afternoon, and late evening (when "recruiting" starts tomorrow).
+    for now in [at(0, 30), at(13, 10), at(21, 40)] {
+        app.app
+            .clock
+            .set_offset_seconds((now - Utc::now()).num_seconds());
+        let now = app.app.clock.now();
+        let recruiting = shared::domain::group::recruiting_from(now);
+        for from in [Some(recruiting.as_str()), None] {
+            for region in [None, Some(1u8)] {
+                let matches = |g: &Group| {
+                    from.is_none_or(|f| g.starts_at.as_str() >= f)
+                        && region.is_none_or(|r| g.region == r)
+                };
+                let mut expected: Vec<Group> = all.iter().filter(|g| matches(g)).cloned().collect();
+                sort_for_list(&mut expected, now);
+                for needed in [1, 6, 12, 30, 100, 500] {
+                    let got = shared::services::groups::feed(app.app, from, matches, Some(needed))
+                        .await
+                        .expect("feed");
+                    let got: Vec<&str> = got
+                        .iter()
+                        .take(needed)
+                        .map(|g| g.group_id.as_str())
+                        .collect();
+                    let want: Vec<&str> = expected
+                        .iter()
+                        .take(needed)
+                        .map(|g| g.group_id.as_str())
+                        .collect();
+                    assert_eq!(
+                        got, want,
+                        "now {now}, from {from:?}, region {region:?}, first {needed}"
+                    );
+                }
+            }
         }
     }
 }

@@ -55,42 +55,89 @@ pub async fn delete_group(app: &App, group: &Group, host: &str) -> anyhow::Resul
 
 /// The first `needed` runs of the list order (groups.md §1.8) among the runs
 /// starting at `from` or later that pass `matches`, reading the feed index
-/// only as far as that order requires (no full read per request).
+/// only as far as that order requires (no full read per request). `None` for
+/// `needed` reads everything.
 ///
-/// The index yields runs by start; the list orders them by the number in
-/// `applyEndTime` (days for later dates, hours for today). Once every run up
-/// to the day before the last one read is in, every run whose label is at
-/// most that many days is known, and if there are `needed` of them the
-/// sorted prefix is final. `None` for `needed` reads everything.
+/// The list orders runs by the number in `applyEndTime`. In the index
+/// (ordered by start) that number is 0 ("0 일") for every run starting before
+/// `min(now + 1 h, tomorrow 00:00 KST)` — those come first, newest first, so
+/// they are read backwards — and after that cut it is the whole hours to the
+/// start for the rest of today (≥ 1) and the days to the date for later days.
+/// That later part is read forwards in chunks: once every run up to the day
+/// before the last one read is in, all runs whose number is at most that many
+/// days are known, and reading stops when they are `needed`.
 pub async fn feed(
     app: &App,
     from: Option<&str>,
     matches: impl Fn(&Group) -> bool,
     needed: Option<usize>,
 ) -> anyhow::Result<Vec<Group>> {
-    const CHUNK: i32 = 48;
+    use crate::domain::group::{sort_for_list, start_instant};
+    use crate::time::{instant_key, kst};
+
     let now = app.clock.now();
-    let mut found: Vec<Group> = Vec::new();
-    let mut after = None;
-    loop {
-        let (chunk, next) = app.db.groups_page(from, after, CHUNK).await?;
-        let last_days = chunk.last().map(|g| g.days_from_today(now));
-        found.extend(chunk.into_iter().filter(|g| matches(g)));
-        let Some(next) = next else { break };
-        after = Some(next);
-        if let (Some(needed), Some(days)) = (needed, last_days) {
-            let settled = days - 1;
-            if settled >= 0
-                && found
-                    .iter()
-                    .filter(|g| g.list_label(now) <= settled)
-                    .count()
-                    >= needed
-            {
-                break;
-            }
+    let Some(needed) = needed else {
+        let mut all = read_range(app, from, None, false, None, &matches).await?;
+        sort_for_list(&mut all, now);
+        return Ok(all);
+    };
+    let today = now.with_timezone(&kst()).date_naive();
+    let tomorrow = start_instant(today + chrono::Duration::days(1), chrono::NaiveTime::MIN);
+    let closed_key = instant_key((now + chrono::Duration::hours(1)).min(tomorrow));
+
+    // Closed runs: already in list order when read backwards.
+    let mut found = Vec::new();
+    if from.is_none_or(|f| f < closed_key.as_str()) {
+        found = read_range(app, from, Some(&closed_key), true, Some(needed), &matches).await?;
+        if found.len() >= needed {
+            sort_for_list(&mut found, now);
+            return Ok(found);
         }
     }
-    crate::domain::group::sort_for_list(&mut found, now);
+    let need = needed - found.len();
+
+    // The rest: forwards in growing chunks until the known prefix is long enough.
+    let low = from.map_or(closed_key.clone(), |f| f.max(closed_key.as_str()).to_owned());
+    let mut after = None;
+    let mut chunk = (need * 2 + 8).min(100) as i32;
+    loop {
+        let (page, next) = app.db.groups_page(Some(&low), None, false, after, chunk).await?;
+        let settled = match (&next, page.last()) {
+            (Some(_), Some(last)) => last.days_from_today(now) - 1,
+            _ => i64::MAX,
+        };
+        found.extend(page.into_iter().filter(|g| matches(g)));
+        let known = found.iter().filter(|g| g.list_label(now) <= settled).count();
+        if known >= needed || next.is_none() {
+            break;
+        }
+        after = next;
+        chunk = (chunk * 2).min(200);
+    }
+    sort_for_list(&mut found, now);
     Ok(found)
+}
+
+/// Every matching run in `[low, high)`, or the first `limit` matching ones.
+async fn read_range(
+    app: &App,
+    low: Option<&str>,
+    high: Option<&str>,
+    newest_first: bool,
+    limit: Option<usize>,
+    matches: &impl Fn(&Group) -> bool,
+) -> anyhow::Result<Vec<Group>> {
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = app
+            .db
+            .groups_page(low, high, newest_first, after, 100)
+            .await?;
+        found.extend(page.into_iter().filter(|g| matches(g)));
+        if next.is_none() || limit.is_some_and(|l| found.len() >= l) {
+            return Ok(found);
+        }
+        after = next;
+    }
 }

@@ -351,30 +351,38 @@ impl Db {
         serde_dynamo::from_items(items).context("decode groups")
     }
 
-    /// One page of the feed index in start order from `from` (inclusive),
-    /// continuing after `after` when given. Returns the runs and where the
-    /// next page starts (`None` at the end).
+    /// One page of the feed index between two start keys (`low` inclusive,
+    /// `high` exclusive; `None` = open), in start order or reversed,
+    /// continuing after `after`. Returns the runs and where the next page
+    /// starts (`None` at the end).
     pub async fn groups_page(
         &self,
-        from: Option<&str>,
+        low: Option<&str>,
+        high: Option<&str>,
+        newest_first: bool,
         after: Option<Item>,
         limit: i32,
     ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
-        let mut query = self
+        // Keys are `<start>#<id>`, so `<= high` (the bare instant) excludes
+        // runs starting exactly at `high`.
+        // Instants start with a digit: "0" is below every key.
+        let low = low.unwrap_or("0");
+        let high = high.unwrap_or("~");
+        let out = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(keys::GROUPS))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+            .scan_index_forward(!newest_first)
             .limit(limit)
             .set_exclusive_start_key(after)
-            .expression_attribute_values(":pk", s(keys::GROUPS));
-        query = match from {
-            Some(from) => query
-                .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :from")
-                .expression_attribute_values(":from", s(from)),
-            None => query.key_condition_expression("GSI1PK = :pk"),
-        };
-        let out = query.send().await.context("query groups")?;
+            .send()
+            .await
+            .context("query groups")?;
         let groups =
             serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode groups")?;
         Ok((groups, out.last_evaluated_key.filter(|k| !k.is_empty())))
