@@ -6,6 +6,7 @@
 #
 #   bench/run.sh              # 10 s per endpoint, 16 connections
 #   DURATION=30s CONNECTIONS=32 bench/run.sh
+#   ONLY=/group/all bench/run.sh   # only the endpoints whose path contains this
 #
 # Everything runs on loopback; wrk shares the machine's 2 cores with the
 # gateway and DynamoDB Local, so figures are a floor, not a ceiling.
@@ -43,6 +44,7 @@ USER_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["userId"])
 printf '\n%-44s %10s %10s %10s %12s\n' "endpoint" "req/s" "p50" "p99" "DynamoDB/req"
 while read -r method path auth; do
   [ -z "${method:-}" ] || [ "${method:0:1}" = "#" ] && continue
+  [ -n "${ONLY:-}" ] && [[ "$path" != *"$ONLY"* ]] && continue
   path="${path//\{groupId\}/$GROUP_ID}"
   path="${path//\{courseId\}/$COURSE_ID}"
   path="${path//\{userId\}/$USER_ID}"

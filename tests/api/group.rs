@@ -497,18 +497,40 @@ async fn the_feed_shows_each_field_the_frontend_reads_and_the_viewers_apply_stat
 #[tokio::test]
 async fn list_requests_cost_the_same_round_trips_whatever_the_page_size() {
     let app = spawn_app().await;
-    for i in 0..8 {
-        hosted_run(&app, &format!("호스트{i}"), &Run::in_days(2 + i, "07:00")).await;
+    // A feed as dense as a real one: four runs a day for a week.
+    for i in 0..28 {
+        let hour = format!("{:02}:00", 6 + (i % 4) * 3);
+        hosted_run(&app, &format!("호스트{i}"), &Run::in_days(1 + i / 4, &hour)).await;
     }
-    for size in [1, 6, 100] {
+    for size in [1, 6, 12, 100] {
         let reply = anonymous(&app, &format!("/group/all?page=1&size={size}")).await;
         assert_eq!(
             reply.json()["data"].as_array().map(Vec::len),
-            Some(size.min(8) as usize)
+            Some(size.min(28) as usize)
         );
-        assert_eq!(reply.ddb_calls(), 2, "size {size}");
+        assert_eq!(
+            reply.ddb_calls(),
+            2,
+            "size {size}: one Query + one BatchGetItem"
+        );
     }
     assert_eq!(anonymous(&app, "/group/main").await.ddb_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_sparse_feed_is_read_to_its_end_by_one_query() {
+    let app = spawn_app().await;
+    for i in 0..8 {
+        hosted_run(
+            &app,
+            &format!("호스트{i}"),
+            &Run::in_days(3 + i * 2, "07:00"),
+        )
+        .await;
+    }
+    let reply = anonymous(&app, "/group/all?page=1&size=6").await;
+    assert_eq!(reply.json()["data"].as_array().map(Vec::len), Some(6));
+    assert_eq!(reply.ddb_calls(), 2, "one Query + one BatchGetItem");
 }
 
 #[tokio::test]
@@ -849,7 +871,11 @@ async fn detail_of_a_missing_run_is_refused_and_costs_at_most_three_calls() {
     let (id, _, token) = hosted_run(&app, "호스트", &Run::in_days(3, "07:00")).await;
     let reply = app.get(&format!("/group/detail/{id}"), &token).await;
     assert_eq!(reply.status, 200);
-    assert!(reply.ddb_calls() <= 3, "{}", reply.ddb_calls());
+    assert_eq!(
+        reply.ddb_calls(),
+        3,
+        "auth GetItem + one Query + one BatchGetItem"
+    );
     let anon = anonymous(&app, &format!("/group/detail/{id}")).await;
     assert_eq!(anon.json()["data"]["applyState"], false);
     assert_eq!(anon.ddb_calls(), 2);
@@ -1589,4 +1615,17 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_first_feed_page_over_a_dense_fortnight_is_one_query_and_one_batch() {
+    let app = spawn_app().await;
+    for i in 0..36 {
+        let days = 1 + i / 6;
+        let hour = format!("{:02}:00", 6 + (i % 6) * 2);
+        hosted_run(&app, &format!("호스트{i}"), &Run::in_days(days, &hour)).await;
+    }
+    let reply = anonymous(&app, "/group/all?page=1&size=6").await;
+    assert_eq!(reply.json()["data"].as_array().map(Vec::len), Some(6));
+    assert_eq!(reply.ddb_calls(), 2);
 }

@@ -96,18 +96,30 @@ pub async fn feed(
     }
     let need = needed - found.len();
 
-    // The rest: forwards in growing chunks until the known prefix is long enough.
-    let low = from.map_or(closed_key.clone(), |f| f.max(closed_key.as_str()).to_owned());
+    // The rest, forwards in growing chunks. The first chunk is sized to cover
+    // the first days of a typical feed in one Query (a sparse feed is read to
+    // its end by it); the next ones double.
+    let low = from.map_or(closed_key.clone(), |f| {
+        f.max(closed_key.as_str()).to_owned()
+    });
     let mut after = None;
-    let mut chunk = (need * 2 + 8).min(100) as i32;
+    let mut chunk = (need * 3 + 16).min(200) as i32;
     loop {
-        let (page, next) = app.db.groups_page(Some(&low), None, false, after, chunk).await?;
+        let (page, next) = app
+            .db
+            .groups_page(Some(&low), None, false, after, chunk)
+            .await?;
         let settled = match (&next, page.last()) {
             (Some(_), Some(last)) => last.days_from_today(now) - 1,
             _ => i64::MAX,
         };
+        let read = page.len();
         found.extend(page.into_iter().filter(|g| matches(g)));
-        let known = found.iter().filter(|g| g.list_label(now) <= settled).count();
+        let known = found
+            .iter()
+            .filter(|g| g.list_label(now) <= settled)
+            .count();
+        tracing::debug!(read, known, settled, more = next.is_some(), "feed chunk");
         if known >= needed || next.is_none() {
             break;
         }
