@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
-use serde::Serialize;
 
+use super::item::Stored;
 use super::keys::{self, Key};
 use super::{Db, Item, key_map};
 use crate::domain::group::Group;
@@ -37,27 +37,6 @@ pub enum VerifyOutcome {
     Verified,
     /// The code was used, replaced or voided in the meantime.
     CodeGone,
-}
-
-#[derive(Serialize)]
-struct UserItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    user: &'a User,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PhoneCodeItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    code: &'a PhoneCode,
 }
 
 fn s(value: &str) -> AttributeValue {
@@ -124,12 +103,7 @@ impl Db {
         let mut link_item = key_map(&link);
         link_item.insert("type".into(), s("Social"));
         link_item.insert("userId".into(), s(&user.user_id));
-        let user_item = serde_dynamo::to_item(UserItem {
-            key: keys::user(&user.user_id),
-            kind: "User",
-            user,
-        })
-        .context("encode user")?;
+        let user_item = Stored::new(keys::user(&user.user_id), "User", user).item()?;
         let put = |item: Item| -> anyhow::Result<TransactWriteItem> {
             Ok(TransactWriteItem::builder()
                 .put(
@@ -228,12 +202,7 @@ impl Db {
         now: i64,
         interval: i64,
     ) -> anyhow::Result<SendCodeOutcome> {
-        let item = serde_dynamo::to_item(PhoneCodeItem {
-            key: keys::phone_code(user_id),
-            kind: "PhoneCode",
-            code,
-        })
-        .context("encode phone code")?;
+        let item = Stored::new(keys::phone_code(user_id), "PhoneCode", code).item()?;
         let until = now + interval;
         let put_user = throttle_put(&self.table, &keys::throttle(user_id, "sms"), now, until)?;
         let put_phone = throttle_put(

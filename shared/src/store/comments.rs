@@ -6,50 +6,14 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::Serialize;
 
 use super::courses::{query_all, text};
+use super::item::Stored;
 use super::keys::{self, Key, PostKind};
 use super::tx::s;
 use super::{Db, key_map};
 use crate::domain::alarm::Alarm;
 use crate::domain::comment::{Comment, Reply};
-
-#[derive(Serialize)]
-struct CommentItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    #[serde(rename = "GSI2PK")]
-    gsi2pk: String,
-    #[serde(rename = "GSI2SK")]
-    gsi2sk: String,
-    #[serde(flatten)]
-    comment: &'a Comment,
-}
-
-#[derive(Serialize)]
-struct ReplyItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    #[serde(rename = "GSI2PK")]
-    gsi2pk: String,
-    #[serde(rename = "GSI2SK")]
-    gsi2sk: String,
-    #[serde(flatten)]
-    reply: &'a Reply,
-}
 
 /// What comments and alarms need of the post they hang on.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -103,16 +67,10 @@ impl Db {
             &comment.created_at,
             &comment.comment_id,
         );
-        let item: super::Item = serde_dynamo::to_item(CommentItem {
-            key,
-            kind: "Comment",
-            gsi1pk: by_id.pk,
-            gsi1sk: by_id.sk,
-            gsi2pk: authored.pk,
-            gsi2sk: authored.sk,
-            comment,
-        })
-        .context("encode comment")?;
+        let item = Stored::new(key, "Comment", comment)
+            .gsi1(by_id)
+            .gsi2(authored)
+            .item()?;
         let meta = post_meta(comment.post_kind, &comment.post_id);
         let mut parts = vec![
             self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
@@ -350,16 +308,10 @@ impl Db {
             &reply.created_at,
             &reply.recomment_id,
         );
-        let item: super::Item = serde_dynamo::to_item(ReplyItem {
-            key: reply_key(reply),
-            kind: "Reply",
-            gsi1pk: by_id.pk,
-            gsi1sk: by_id.sk,
-            gsi2pk: authored.pk,
-            gsi2sk: authored.sk,
-            reply,
-        })
-        .context("encode reply")?;
+        let item = Stored::new(reply_key(reply), "Reply", reply)
+            .gsi1(by_id)
+            .gsi2(authored)
+            .item()?;
         let parent_key = comment_key(parent);
         let mut parts = vec![
             self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,

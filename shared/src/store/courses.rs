@@ -9,29 +9,12 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem};
 use serde::Serialize;
 
+use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::{n, s};
 use super::{Db, Item, key_map};
 use crate::domain::course::{Course, StarSummary};
 use crate::domain::user::User;
-
-#[derive(Serialize)]
-struct CourseItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    #[serde(rename = "GSI2PK")]
-    gsi2pk: String,
-    #[serde(rename = "GSI2SK")]
-    gsi2sk: String,
-    #[serde(flatten)]
-    course: &'a Course,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,19 +107,14 @@ impl Db {
         let feed = keys::course_feed_index(&course.created_at, &course.course_id);
         let authored =
             keys::authored_course_index(&course.user_id, &course.created_at, &course.course_id);
-        let item = CourseItem {
-            key: keys::course(&course.course_id),
-            kind: "Course",
-            gsi1pk: feed.pk,
-            gsi1sk: feed.sk,
-            gsi2pk: authored.pk,
-            gsi2sk: authored.sk,
-            course,
-        };
+        let item = Stored::new(keys::course(&course.course_id), "Course", course)
+            .gsi1(feed)
+            .gsi2(authored)
+            .item()?;
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(serde_dynamo::to_item(item).context("encode course")?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await

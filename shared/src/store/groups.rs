@@ -4,56 +4,14 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use serde::Serialize;
 
 use super::Db;
 use super::batch::{Item, key_map};
+use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::TxOutcome;
 use crate::domain::group::{Group, GroupText, Member};
 use crate::domain::user::User;
-
-#[derive(Serialize)]
-struct GroupItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    #[serde(rename = "GSI2PK")]
-    gsi2pk: String,
-    #[serde(rename = "GSI2SK")]
-    gsi2sk: String,
-    #[serde(flatten)]
-    group: &'a Group,
-}
-
-#[derive(Serialize)]
-struct TextItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    text: &'a GroupText,
-}
-
-#[derive(Serialize)]
-struct MemberItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "GSI2PK")]
-    gsi2pk: String,
-    #[serde(rename = "GSI2SK")]
-    gsi2sk: String,
-    #[serde(flatten)]
-    member: &'a Member,
-}
 
 pub const GROUP_TYPE: &str = "Group";
 pub const TEXT_TYPE: &str = "GroupText";
@@ -62,37 +20,25 @@ pub const MEMBER_TYPE: &str = "Apply";
 fn group_item(group: &Group) -> anyhow::Result<Item> {
     let feed = keys::group_feed_index(&group.starts_at, &group.group_id);
     let hosted = keys::hosted_group_index(&group.user_id, &group.starts_at, &group.group_id);
-    serde_dynamo::to_item(GroupItem {
-        key: keys::group(&group.group_id),
-        kind: GROUP_TYPE,
-        gsi1pk: feed.pk,
-        gsi1sk: feed.sk,
-        gsi2pk: hosted.pk,
-        gsi2sk: hosted.sk,
-        group,
-    })
-    .context("encode group")
+    Stored::new(keys::group(&group.group_id), GROUP_TYPE, group)
+        .gsi1(feed)
+        .gsi2(hosted)
+        .item()
 }
 
 fn text_item(group_id: &str, text: &GroupText) -> anyhow::Result<Item> {
-    serde_dynamo::to_item(TextItem {
-        key: keys::group_text(group_id),
-        kind: TEXT_TYPE,
-        text,
-    })
-    .context("encode group text")
+    Stored::new(keys::group_text(group_id), TEXT_TYPE, text).item()
 }
 
 fn member_item(member: &Member) -> anyhow::Result<Item> {
     let index = keys::applied_group_index(&member.user_id, &member.starts_at, &member.group_id);
-    serde_dynamo::to_item(MemberItem {
-        key: keys::apply(&member.group_id, &member.user_id),
-        kind: MEMBER_TYPE,
-        gsi2pk: index.pk,
-        gsi2sk: index.sk,
+    Stored::new(
+        keys::apply(&member.group_id, &member.user_id),
+        MEMBER_TYPE,
         member,
-    })
-    .context("encode member")
+    )
+    .gsi2(index)
+    .item()
 }
 
 fn put(item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {

@@ -9,6 +9,7 @@ mod batch;
 mod comments;
 mod courses;
 pub mod groups;
+mod item;
 pub mod keys;
 mod tokens;
 mod tx;

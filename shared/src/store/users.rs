@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::Serialize;
 
 use super::Db;
+use super::item::Stored;
 use super::keys::{self, Key};
 use crate::domain::user::User;
 
@@ -12,20 +12,6 @@ use crate::domain::user::User;
 pub enum CreateOutcome {
     Created,
     AlreadyExists,
-}
-
-#[derive(Serialize)]
-struct UserItem<'a> {
-    #[serde(flatten)]
-    key: Key,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    user: &'a User,
-    #[serde(rename = "GSI1PK", skip_serializing_if = "Option::is_none")]
-    gsi1pk: Option<String>,
-    #[serde(rename = "GSI1SK", skip_serializing_if = "Option::is_none")]
-    gsi1sk: Option<String>,
 }
 
 impl Db {
@@ -61,21 +47,16 @@ impl Db {
     /// Puts a new user; never overwrites an existing id. Test accounts also
     /// get the sparse GSI1 entry `/testlogin` queries.
     pub async fn create_user(&self, user: &User) -> anyhow::Result<CreateOutcome> {
-        let index = user
-            .is_test_account()
-            .then(|| keys::test_account_index(&user.nickname, &user.user_id));
-        let item = UserItem {
-            key: keys::user(&user.user_id),
-            kind: "User",
-            user,
-            gsi1pk: index.as_ref().map(|i| i.pk.clone()),
-            gsi1sk: index.map(|i| i.sk),
-        };
+        let mut item = Stored::new(keys::user(&user.user_id), "User", user);
+        if user.is_test_account() {
+            // Sparse GSI1: only test accounts can be found by nickname.
+            item = item.gsi1(keys::test_account_index(&user.nickname, &user.user_id));
+        }
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(serde_dynamo::to_item(item).context("encode user")?))
+            .set_item(Some(item.item()?))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
