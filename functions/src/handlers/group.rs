@@ -385,24 +385,35 @@ async fn render(
         }
     }
     let loaded = app.db.load(&wanted).await?;
-    let memberships: HashMap<&str, &Member> = loaded
-        .members
-        .iter()
-        .map(|m| (m.group_id.as_str(), m))
-        .collect();
-    Ok(groups
+    Ok(list_items(
+        app,
+        groups,
+        &loaded.users,
+        &loaded.members,
+        extra,
+        now,
+    ))
+}
+
+/// List items of `groups`, each with its host's profile and the given
+/// person's membership (by run) when there is one.
+fn list_items(
+    app: &App,
+    groups: &[Group],
+    users: &HashMap<String, User>,
+    members: &[Member],
+    extra: Extra,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
+    let by_group: HashMap<&str, &Member> =
+        members.iter().map(|m| (m.group_id.as_str(), m)).collect();
+    groups
         .iter()
         .map(|g| {
-            list_item(
-                app,
-                g,
-                loaded.users.get(&g.user_id),
-                memberships.get(g.group_id.as_str()).copied(),
-                extra,
-                now,
-            )
+            let member = by_group.get(g.group_id.as_str()).copied();
+            list_item(app, g, users.get(&g.user_id), member, extra, now)
         })
-        .collect())
+        .collect()
 }
 
 /// GET /group/all — the feed with its filters, sorted, then paged.
@@ -545,27 +556,19 @@ pub async fn mypage(app: &App, req: Request) -> ApiResult {
     let mut wanted = vec![keys::user(&user_id)];
     wanted.extend(groups.iter().map(|g| keys::apply(&g.group_id, &user_id)));
     let loaded = app.db.load(&wanted).await.or_fail(LIST_FAILED)?;
-    let host = loaded.users.get(&user_id).ok_or_else(|| bad(WRONG_USER))?;
+    if !loaded.users.contains_key(&user_id) {
+        return Err(bad(WRONG_USER));
+    }
     let now = app.clock.now();
     rules::sort_for_list(&mut groups, now);
-    let own: HashMap<&str, &Member> = loaded
-        .members
-        .iter()
-        .map(|m| (m.group_id.as_str(), m))
-        .collect();
-    let data: Vec<Value> = groups
-        .iter()
-        .map(|g| {
-            list_item(
-                app,
-                g,
-                Some(host),
-                own.get(g.group_id.as_str()).copied(),
-                Extra::Attendance,
-                now,
-            )
-        })
-        .collect();
+    let data = list_items(
+        app,
+        &groups,
+        &loaded.users,
+        &loaded.members,
+        Extra::Attendance,
+        now,
+    );
     ok(&json!({ "success": true, "data": data }))
 }
 
@@ -596,21 +599,14 @@ pub async fn complete(app: &App, req: Request) -> ApiResult {
         .filter_map(|m| loaded.groups.get(&m.group_id).cloned())
         .collect();
     rules::sort_for_list(&mut groups, now);
-    let by_group: HashMap<&str, &Member> =
-        members.iter().map(|m| (m.group_id.as_str(), m)).collect();
-    let data: Vec<Value> = groups
-        .iter()
-        .map(|g| {
-            list_item(
-                app,
-                g,
-                loaded.users.get(&g.user_id),
-                by_group.get(g.group_id.as_str()).copied(),
-                Extra::Evaluation,
-                now,
-            )
-        })
-        .collect();
+    let data = list_items(
+        app,
+        &groups,
+        &loaded.users,
+        &members,
+        Extra::Evaluation,
+        now,
+    );
     ok(&json!({ "success": true, "data": data }))
 }
 
