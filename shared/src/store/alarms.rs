@@ -4,7 +4,8 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use super::courses::{query_all, text};
+use super::batch::query_all;
+use super::courses::text;
 use super::keys::{self, Key, PostKind};
 use super::tx::s;
 use super::{Db, Item};

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::courses::{query_all, text};
+use super::batch::query_all;
+use super::courses::text;
 use super::item::Stored;
 use super::keys::{self, Key, PostKind};
 use super::tx::s;

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem};
 use serde::Serialize;
 
+use super::batch::query_all;
 use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::{n, s};
@@ -533,25 +534,6 @@ impl Db {
             .projection_expression("PK, SK");
         let items = query_all(query).await.context("query collection")?;
         serde_dynamo::from_items(items).context("decode keys")
-    }
-}
-
-/// Runs a Query to the end of its pages.
-pub(super) async fn query_all(query: QueryFluentBuilder) -> anyhow::Result<Vec<Item>> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = query
-            .clone()
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("query")?;
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return Ok(items),
-        }
     }
 }
 

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::Db;
+use super::batch::query_all;
 use super::batch::{Item, key_map};
 use super::item::Stored;
 use super::keys::{self, Key};
@@ -206,34 +207,32 @@ impl Db {
 
     /// The detail collection: META, TEXT and every member (one Query).
     pub async fn group_collection(&self, group_id: &str) -> anyhow::Result<Loaded> {
-        let items = self
-            .query_all(
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
-                    .expression_attribute_values(":prefix", s(keys::GROUP_DETAIL_PREFIX)),
-            )
-            .await
-            .context("query group")?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
+                .expression_attribute_values(":prefix", s(keys::GROUP_DETAIL_PREFIX)),
+        )
+        .await
+        .context("query group")?;
         Loaded::from_items(items)
     }
 
     /// Every item of a run's partition (cascade delete): the run, its text,
     /// members, comments, replies and chat.
     pub async fn group_partition_keys(&self, group_id: &str) -> anyhow::Result<Vec<Key>> {
-        let items = self
-            .query_all(
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk")
-                    .projection_expression("PK, SK")
-                    .expression_attribute_values(":pk", s(&keys::group_pk(group_id))),
-            )
-            .await
-            .context("query group partition")?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .projection_expression("PK, SK")
+                .expression_attribute_values(":pk", s(&keys::group_pk(group_id))),
+        )
+        .await
+        .context("query group partition")?;
         Ok(items
             .into_iter()
             .filter_map(|i| {
@@ -243,23 +242,6 @@ impl Db {
                 })
             })
             .collect())
-    }
-
-    /// Runs the query to the end of its pages.
-    pub async fn query_all(
-        &self,
-        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    ) -> anyhow::Result<Vec<Item>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query.clone().set_exclusive_start_key(start).send().await?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
     }
 
     /// Runs in the feed index, by start: from `from` on (ascending), or the
@@ -292,7 +274,7 @@ impl Db {
                 .context("query groups")?
                 .items
                 .unwrap_or_default(),
-            None => self.query_all(query).await.context("query groups")?,
+            None => query_all(query).await.context("query groups")?,
         };
         serde_dynamo::from_items(items).context("decode groups")
     }
@@ -336,18 +318,17 @@ impl Db {
 
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
     pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
-        let items = self
-            .query_all(
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::GSI2)
-                    .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-                    .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                    .expression_attribute_values(":prefix", s(keys::HOSTED)),
-            )
-            .await
-            .context("query hosted groups")?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                .expression_attribute_values(":prefix", s(keys::HOSTED)),
+        )
+        .await
+        .context("query hosted groups")?;
         serde_dynamo::from_items(items).context("decode groups")
     }
 
@@ -360,19 +341,18 @@ impl Db {
     ) -> anyhow::Result<Vec<Member>> {
         let low = format!("{}{}", keys::APPLY, from.unwrap_or(""));
         let high = format!("{}{}", keys::APPLY, to.unwrap_or("~"));
-        let items = self
-            .query_all(
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::GSI2)
-                    .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
-                    .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                    .expression_attribute_values(":low", s(&low))
-                    .expression_attribute_values(":high", s(&high)),
-            )
-            .await
-            .context("query memberships")?;
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                .expression_attribute_values(":low", s(&low))
+                .expression_attribute_values(":high", s(&high)),
+        )
+        .await
+        .context("query memberships")?;
         serde_dynamo::from_items(items).context("decode memberships")
     }
 
