@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
 
 use super::item::Stored;
 use super::keys::{self, Key};
+use super::tx::TxOutcome;
 use super::{Db, Item, key_map};
 use crate::domain::group::Group;
 use crate::domain::phone::PhoneCode;
@@ -45,16 +44,6 @@ fn s(value: &str) -> AttributeValue {
 
 fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-fn cancelled_by_condition(e: &SdkError<TransactWriteItemsError>) -> bool {
-    match e.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(t)) => t
-            .cancellation_reasons()
-            .iter()
-            .any(|r| r.code() == Some("ConditionalCheckFailed")),
-        _ => false,
-    }
 }
 
 fn throttle_put(table: &str, key: &Key, now: i64, until: i64) -> anyhow::Result<TransactWriteItem> {
@@ -115,17 +104,14 @@ impl Db {
                 )
                 .build())
         };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(link_item)?)
-            .transact_items(put(user_item)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(SignupOutcome::Created),
-            Err(e) if cancelled_by_condition(&e) => Ok(SignupOutcome::AlreadyLinked),
-            Err(e) => Err(e).context("create social user"),
+        let parts = vec![put(link_item)?, put(user_item)?];
+        match self
+            .transact_retrying(parts)
+            .await
+            .context("create social user")?
+        {
+            TxOutcome::Done => Ok(SignupOutcome::Created),
+            TxOutcome::ConditionFailed(_) => Ok(SignupOutcome::AlreadyLinked),
         }
     }
 
@@ -211,27 +197,22 @@ impl Db {
             now,
             until,
         )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(item))
-                            .build()?,
-                    )
-                    .build(),
+        let store = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .build()?,
             )
-            .transact_items(put_user)
-            .transact_items(put_phone)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(SendCodeOutcome::Stored),
-            Err(e) if cancelled_by_condition(&e) => Ok(SendCodeOutcome::Throttled),
-            Err(e) => Err(e).context("store phone code"),
+            .build();
+        let parts = vec![store, put_user, put_phone];
+        match self
+            .transact_retrying(parts)
+            .await
+            .context("store phone code")?
+        {
+            TxOutcome::Done => Ok(SendCodeOutcome::Stored),
+            TxOutcome::ConditionFailed(_) => Ok(SendCodeOutcome::Throttled),
         }
     }
 
@@ -285,10 +266,7 @@ impl Db {
         code: &PhoneCode,
         encrypted_phone: &str,
     ) -> anyhow::Result<VerifyOutcome> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(
+        let parts = vec![
                 TransactWriteItem::builder()
                     .delete(
                         Delete::builder()
@@ -305,8 +283,6 @@ impl Db {
                             .build()?,
                     )
                     .build(),
-            )
-            .transact_items(
                 TransactWriteItem::builder()
                     .update(
                         Update::builder()
@@ -318,13 +294,14 @@ impl Db {
                             .build()?,
                     )
                     .build(),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(VerifyOutcome::Verified),
-            Err(e) if cancelled_by_condition(&e) => Ok(VerifyOutcome::CodeGone),
-            Err(e) => Err(e).context("verify phone"),
+        ];
+        match self
+            .transact_retrying(parts)
+            .await
+            .context("verify phone")?
+        {
+            TxOutcome::Done => Ok(VerifyOutcome::Verified),
+            TxOutcome::ConditionFailed(_) => Ok(VerifyOutcome::CodeGone),
         }
     }
 
