@@ -231,7 +231,7 @@ async fn text_longer_than_its_limit_is_refused_with_a_clear_400() {
     .await;
     assert_eq!(
         long_speed.error_message(),
-        "페이스은(는) 50자까지 입력할 수 있습니다"
+        "페이스는 50자까지 입력할 수 있습니다"
     );
 
     let course = send_multipart(

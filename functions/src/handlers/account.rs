@@ -4,6 +4,7 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::image::{self, folder};
+use shared::domain::limits;
 use shared::domain::number::js_number;
 use shared::domain::phone::{self, CODE_TTL_SECONDS, PhoneCode, SEND_INTERVAL_SECONDS};
 use shared::domain::profile::{self, ProfileChanges, level_code};
@@ -246,6 +247,7 @@ pub async fn user_like(app: &App, req: Request) -> ApiResult {
         user_level: profile::preference_text(body.get("userLevel")),
         ..Default::default()
     };
+    limits::profile(&changes).map_err(ApiError::bad_request)?;
     app.db
         .update_profile(me.user_id(), &changes)
         .await
@@ -267,6 +269,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     )
     .await?;
     let mut changes = ProfileChanges::from_form(|name| form.text(name).map(str::to_owned));
+    limits::profile(&changes).map_err(ApiError::bad_request)?;
 
     let uploaded = match form.files.first() {
         None => None,

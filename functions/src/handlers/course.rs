@@ -9,7 +9,7 @@ use shared::domain::course::{
 };
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
-use shared::domain::place;
+use shared::domain::{limits, place};
 use shared::domain::user::User;
 use shared::error::OrFail;
 use shared::http::multipart::{self, Form, Limits, UploadedFile};
@@ -45,6 +45,8 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     if form.files.is_empty() {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
+    // Every refusal comes before the upload: a refused request stores nothing.
+    limits::new_course(&input).map_err(ApiError::bad_request)?;
     let now = app.clock.now();
     let keys = upload(app, &form.files, &mimes)
         .await
@@ -363,11 +365,14 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     if kept.is_empty() && room == 0 {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
+    // Every refusal comes before the upload: a refused request stores nothing.
+    let edit = CourseEdit::parse(|name| form.text(name));
+    limits::course_edit(&edit).map_err(ApiError::bad_request)?;
     let added = upload(app, &form.files[..room], &mimes[..room])
         .await
         .or_fail(UPDATE_FAILED)?;
     let previous = course.images.clone();
-    let mut edited = CourseEdit::parse(|name| form.text(name)).apply(course);
+    let mut edited = edit.apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
     edited.images = kept.into_iter().chain(added).collect();
     edited.updated_at = instant_key(app.clock.now());

@@ -110,7 +110,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
     let files = checked_images(&form.files)?;
-    let input = rules::parse_new(&form_fields(&form)).map_err(bad)?;
+    let fields = form_fields(&form);
+    let input = rules::parse_new(&fields).map_err(bad)?;
+    shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
     let now = app.clock.now();
     let start = rules::start_instant(input.date, input.standby);
     if !rules::far_enough_ahead(start, now) {
@@ -185,7 +187,9 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let group_id = http::path_param(&req, "id")?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
     let files = checked_images(&form.files)?;
-    let input = rules::parse_edit(&form_fields(&form)).map_err(bad)?;
+    let fields = form_fields(&form);
+    let input = rules::parse_edit(&fields).map_err(bad)?;
+    shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
 
     let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
     let Some(old) = loaded.groups.get(&group_id).cloned() else {
