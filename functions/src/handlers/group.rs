@@ -475,30 +475,25 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
     ok(&json!({ "success": true, "data": data }))
 }
 
+/// The profile's region label (one table: `profile::location_name`), except
+/// that this endpoint names region 8 differently (groups.md, `GET /group/prefer`).
 fn prefer_location(code: Option<&str>) -> Value {
-    let label = match code {
-        Some("1") => "서울",
-        Some("2") => "경기도",
-        Some("3") => "인천광역시",
-        Some("4") => "강원도",
-        Some("5") => "충청도/세종특별시/대전광역시",
-        Some("6") => "경상북도/대구광역시",
-        Some("7") => "경상남도/부산광역시/울산광역시",
-        Some("8") => "전라남도/전라북도/광주광역시",
-        Some("9") => "제주특별자치도",
-        other => return other.map_or(Value::Null, |v| Value::String(v.to_owned())),
-    };
-    Value::String(label.to_owned())
+    match code {
+        Some("8") => Value::String("전라남도/전라북도/광주광역시".to_owned()),
+        Some(code) => Value::String(
+            shared::domain::profile::location_name(code)
+                .unwrap_or(code)
+                .to_owned(),
+        ),
+        None => Value::Null,
+    }
 }
 
+/// The distance label (`profile::distance_name`); `"0"` and unknown codes are `미정`.
 fn prefer_distance(code: Option<&str>) -> &'static str {
-    match code {
-        Some("1") => "5km 미만",
-        Some("2") => "5km 이상 10km 미만",
-        Some("3") => "10km 이상 15km 미만",
-        Some("4") => "15km 이상",
-        _ => "미정",
-    }
+    code.filter(|c| *c != "0")
+        .and_then(shared::domain::profile::distance_name)
+        .unwrap_or("미정")
 }
 
 /// GET /group/prefer — recruiting runs in the viewer's region and distance.
@@ -549,6 +544,10 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
 fn subject(req: &Request) -> Result<String, ApiError> {
     http::query(req, "userId")
         .filter(|u| !u.is_empty())
+        .map(|u| match shared::domain::limits::id(&u) {
+            Some(_) => u,
+            None => http::UNKNOWN_ID.to_owned(),
+        })
         .ok_or_else(|| bad(WRONG_USER))
 }
 
