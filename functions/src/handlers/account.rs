@@ -343,13 +343,13 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
         .or_fail(SEND_FAILED)?;
 
     let now = app.clock.now().timestamp();
+    let tag = cipher.tag(&number);
     let code = PhoneCode {
         code: phone::new_code(),
-        number,
+        number_tag: tag.clone(),
         expires_at: now + CODE_TTL_SECONDS,
         attempts: 0,
     };
-    let tag = cipher.tag(&code.number);
     match app
         .db
         .store_phone_code(me.user_id(), &code, &tag, now, SEND_INTERVAL_SECONDS)
@@ -359,7 +359,7 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
         SendCodeOutcome::Stored => {}
         SendCodeOutcome::Throttled => return Err(ApiError::bad_request(SEND_THROTTLED)),
     }
-    sms::send(app, &code.number, &phone::sms_content(&code.code))
+    sms::send(app, &number, &phone::sms_content(&code.code))
         .await
         .or_fail(SEND_FAILED)?;
     ok(&json!({ "success": true, "message": CODE_SENT }))
@@ -385,7 +385,10 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
     else {
         return wrong();
     };
-    match stored.check(&number, &code, app.clock.now().timestamp()) {
+    let Some(cipher) = app.phone.as_ref() else {
+        return Err(anyhow::anyhow!("PHONE_KEY is not configured")).or_fail(VERIFY_FAILED);
+    };
+    match stored.check(&cipher.tag(&number), &code, app.clock.now().timestamp()) {
         Ok(()) => {}
         Err(phone::VerifyRefusal::WrongCode | phone::VerifyRefusal::OtherNumber) => {
             app.db

@@ -273,12 +273,11 @@ impl Db {
                             .table_name(&self.table)
                             .set_key(Some(key_map(&keys::phone_code(user_id))))
                             .condition_expression(
-                                "#code = :code AND #number = :number AND (attribute_not_exists(attempts) OR attempts = :attempts)",
+                                "#code = :code AND numberTag = :tag AND (attribute_not_exists(attempts) OR attempts = :attempts)",
                             )
                             .expression_attribute_names("#code", "code")
-                            .expression_attribute_names("#number", "number")
                             .expression_attribute_values(":code", s(&code.code))
-                            .expression_attribute_values(":number", s(&code.number))
+                            .expression_attribute_values(":tag", s(&code.number_tag))
                             .expression_attribute_values(":attempts", n(i64::from(code.attempts)))
                             .build()?,
                     )
