@@ -426,6 +426,16 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let user = &me.user;
 
+    // From here on no new membership or run of this user can be written, so
+    // the lists read below are complete.
+    if !app
+        .db
+        .begin_account_deletion(&user.user_id)
+        .await
+        .or_fail(DELETE_FAILED)?
+    {
+        return Err(ApiError::bad_request(DELETE_FAILED));
+    }
     let now = instant_key(app.clock.now());
     let hosted = app
         .db

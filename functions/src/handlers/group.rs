@@ -887,6 +887,9 @@ pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
     let Some(Value::Array(selected)) = body.attendance else {
         return Err(bad(ATTENDANCE_FAILED));
     };
+    if selected.len() > shared::domain::limits::MAX_ATTENDANCE_ENTRIES {
+        return Err(bad(ATTENDANCE_FAILED));
+    }
     let mut attendees: Vec<String> = Vec::new();
     for entry in &selected {
         let member = match entry {
@@ -924,7 +927,11 @@ async fn evaluation_target(
     let group_id = http::path_param(req, "id")?;
     let loaded: Loaded = app
         .db
-        .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
+        .load(&[
+            keys::group(&group_id),
+            keys::apply(&group_id, me.user_id()),
+            keys::evaluation(&group_id, me.user_id()),
+        ])
         .await
         .or_fail(failed)?;
     let group = loaded.groups.get(&group_id);
@@ -934,7 +941,7 @@ async fn evaluation_target(
     let (Some(group), Some(member)) = (group, loaded.members.first()) else {
         return Err(bad(EVAL_NOT_MEMBER));
     };
-    if member.evaluation != 0 {
+    if member.evaluation != 0 || loaded.evaluated.iter().any(|u| u == me.user_id()) {
         return Err(bad(EVAL_DONE));
     }
     Ok((group.clone(), me.user_id().to_owned()))
