@@ -1571,6 +1571,14 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
             map_lat_lng: "[]".into(),
             content: None,
         };
+        // A run is only created for an existing host (issue 12, point 6).
+        let profile = shared::domain::user::User::new(
+            group.user_id.clone(),
+            "host".into(),
+            String::new(),
+            "kakao".into(),
+        );
+        app.app.db.create_user(&profile).await.expect("host");
         app.app
             .db
             .create_group(&group, &text, &host, 0)
