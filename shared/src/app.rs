@@ -3,10 +3,10 @@
 
 use aws_config::SdkConfig;
 
+use crate::aws_ops::OperationRecorder;
 use crate::config::Config;
 use crate::domain::phone::PhoneCipher;
 use crate::domain::token::TokenKeys;
-use crate::aws_ops::OperationRecorder;
 use crate::metrics::DynamoCallCounter;
 use crate::store::Db;
 use crate::time::Clock;

@@ -30,7 +30,9 @@ use std::sync::{Mutex, OnceLock};
 
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::{BeforeSerializationInterceptorContextRef, Input};
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, Input,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use serde::{Deserialize, Serialize};
 
@@ -149,21 +151,21 @@ fn actions_of(service: &str, operation: &str, input: &Input) -> Vec<(String, Str
     out
 }
 
-fn dynamodb_actions(
-    operation: &str,
-    input: &Input,
-    out: &mut Vec<(String, String)>,
-) {
-    use aws_sdk_dynamodb::operation::{query::QueryInput, scan::ScanInput};
+fn dynamodb_actions(operation: &str, input: &Input, out: &mut Vec<(String, String)>) {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+    use aws_sdk_dynamodb::operation::{query::QueryInput, scan::ScanInput};
     let action = |name: &str| format!("dynamodb:{name}");
     match operation {
         "Query" => {
-            let index = input.downcast_ref::<QueryInput>().and_then(|q| q.index_name());
+            let index = input
+                .downcast_ref::<QueryInput>()
+                .and_then(|q| q.index_name());
             out.push((action("Query"), table_resource(index)));
         }
         "Scan" => {
-            let index = input.downcast_ref::<ScanInput>().and_then(|q| q.index_name());
+            let index = input
+                .downcast_ref::<ScanInput>()
+                .and_then(|q| q.index_name());
             out.push((action("Scan"), table_resource(index)));
         }
         "TransactWriteItems" => {
@@ -187,11 +189,7 @@ fn dynamodb_actions(
     }
 }
 
-fn s3_actions(
-    operation: &str,
-    input: &Input,
-    out: &mut Vec<(String, String)>,
-) {
+fn s3_actions(operation: &str, input: &Input, out: &mut Vec<(String, String)>) {
     use aws_sdk_s3::operation::{
         copy_object::CopyObjectInput, delete_object::DeleteObjectInput,
         delete_objects::DeleteObjectsInput, get_object::GetObjectInput,
@@ -208,11 +206,15 @@ fn s3_actions(
             out.push(("s3:GetObject".into(), key_of(key)));
         }
         "HeadObject" => {
-            let key = input.downcast_ref::<HeadObjectInput>().and_then(|i| i.key());
+            let key = input
+                .downcast_ref::<HeadObjectInput>()
+                .and_then(|i| i.key());
             out.push(("s3:GetObject".into(), key_of(key)));
         }
         "DeleteObject" => {
-            let key = input.downcast_ref::<DeleteObjectInput>().and_then(|i| i.key());
+            let key = input
+                .downcast_ref::<DeleteObjectInput>()
+                .and_then(|i| i.key());
             out.push(("s3:DeleteObject".into(), key_of(key)));
         }
         "DeleteObjects" => {
@@ -239,11 +241,7 @@ fn s3_actions(
     }
 }
 
-fn scheduler_actions(
-    operation: &str,
-    input: &Input,
-    out: &mut Vec<(String, String)>,
-) {
+fn scheduler_actions(operation: &str, input: &Input, out: &mut Vec<(String, String)>) {
     use aws_sdk_scheduler::operation::{
         create_schedule::CreateScheduleInput, delete_schedule::DeleteScheduleInput,
         get_schedule::GetScheduleInput, update_schedule::UpdateScheduleInput,
@@ -304,7 +302,6 @@ impl Intercept for OperationRecorder {
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
-    
 
     #[test]
     fn transaction_parts_count_as_the_item_actions_iam_checks() {
@@ -325,12 +322,13 @@ mod tests {
             .condition_expression("attribute_exists(PK)")
             .build()
             .expect("check");
-        let input = aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput::builder()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().condition_check(check).build())
-            .build()
-            .expect("input");
+        let input =
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput::builder()
+                .transact_items(TransactWriteItem::builder().put(put).build())
+                .transact_items(TransactWriteItem::builder().update(update).build())
+                .transact_items(TransactWriteItem::builder().condition_check(check).build())
+                .build()
+                .expect("input");
         let actions = actions_of("DynamoDB", "TransactWriteItems", &Input::erase(input));
         let names: Vec<_> = actions.iter().map(|(a, r)| format!("{a} {r}")).collect();
         assert_eq!(
@@ -356,8 +354,18 @@ mod tests {
         );
         use aws_sdk_s3::types::{Delete, ObjectIdentifier};
         let delete = Delete::builder()
-            .objects(ObjectIdentifier::builder().key("profileImg/a.jpg").build().expect("id"))
-            .objects(ObjectIdentifier::builder().key("w_384/a.jpg").build().expect("id"))
+            .objects(
+                ObjectIdentifier::builder()
+                    .key("profileImg/a.jpg")
+                    .build()
+                    .expect("id"),
+            )
+            .objects(
+                ObjectIdentifier::builder()
+                    .key("w_384/a.jpg")
+                    .build()
+                    .expect("id"),
+            )
             .build()
             .expect("delete");
         let input = aws_sdk_s3::operation::delete_objects::DeleteObjectsInput::builder()

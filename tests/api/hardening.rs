@@ -118,8 +118,12 @@ async fn comment(app: &TestApp, path: &str, token: &str, content: &str) -> Reply
 }
 
 async fn delete_account(app: &TestApp, token: &str) -> Reply {
-    app.request(Method::DELETE, "/user/delete", Some(&format!("Bearer {token}")))
-        .await
+    app.request(
+        Method::DELETE,
+        "/user/delete",
+        Some(&format!("Bearer {token}")),
+    )
+    .await
 }
 
 fn start_of(run: &Run) -> chrono::DateTime<chrono::Utc> {
@@ -172,10 +176,20 @@ async fn evaluating_a_deleted_host_creates_no_partial_profile_and_the_run_still_
         .expect("stub");
     let detail = app.get(&format!("/group/detail/{id}"), &runner).await;
     assert_eq!(detail.status, 200, "{}", detail.text);
-    assert!(detail.json()["data"]["nickname"].is_null(), "{}", detail.text);
+    assert!(
+        detail.json()["data"]["nickname"].is_null(),
+        "{}",
+        detail.text
+    );
     let list = app.get(&format!("/comment/group/{id}"), &runner).await;
     assert_eq!(list.status, 200, "{}", list.text);
-    let written = comment(&app, &format!("/comment/group/{id}"), &runner, "잘 뛰었어요").await;
+    let written = comment(
+        &app,
+        &format!("/comment/group/{id}"),
+        &runner,
+        "잘 뛰었어요",
+    )
+    .await;
     assert_eq!(written.status, 200, "{}", written.text);
 }
 
@@ -188,14 +202,16 @@ async fn text_longer_than_its_limit_is_refused_with_a_clear_400() {
 
     let long_comment = "가".repeat(41);
     let reply = comment(&app, &format!("/comment/group/{id}"), &host, &long_comment).await;
+    assert_eq!(reply.error_message(), "댓글은 40자까지 입력할 수 있습니다");
     assert_eq!(
-        reply.error_message(),
-        "댓글은 40자까지 입력할 수 있습니다"
-    );
-    assert_eq!(
-        comment(&app, &format!("/comment/group/{id}"), &host, &"가".repeat(40))
-            .await
-            .status,
+        comment(
+            &app,
+            &format!("/comment/group/{id}"),
+            &host,
+            &"가".repeat(40)
+        )
+        .await
+        .status,
         200
     );
 
@@ -293,7 +309,10 @@ async fn cancelling_and_reapplying_never_allows_a_second_evaluation() {
     let (id, host_id, _) = hosted_run(&app, "호스트", &Run::in_days(1, "07:00")).await;
     let (_, runner) = app.login_as("러너").await;
     toggle_apply(&app, &id, &runner).await;
-    assert_eq!(evaluate(&app, &id, &runner, -1).await.json()["success"], true);
+    assert_eq!(
+        evaluate(&app, &id, &runner, -1).await.json()["success"],
+        true
+    );
     for _ in 0..3 {
         toggle_apply(&app, &id, &runner).await; // cancel
         toggle_apply(&app, &id, &runner).await; // apply again
@@ -372,7 +391,11 @@ async fn applications_racing_an_account_deletion_leave_no_membership() {
     let ghosts: Vec<_> = scan(&app)
         .await
         .into_iter()
-        .filter(|i| i.get("type").and_then(|v| v.as_s().ok()).is_some_and(|t| t == "Apply"))
+        .filter(|i| {
+            i.get("type")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|t| t == "Apply")
+        })
         .filter(|i| i.get("userId").and_then(|v| v.as_s().ok()) == Some(&leaver))
         .collect();
     assert!(ghosts.is_empty(), "memberships survived: {ghosts:?}");
@@ -534,7 +557,11 @@ async fn lists_that_take_a_login_refresh_an_expired_access_token() {
     let (user_id, _) = app.login_as("새로고침").await;
     let now = app.app.clock.now().timestamp();
     let access = app.app.tokens.access_token(&user_id, now).expect("access");
-    let refresh = app.app.tokens.refresh_token(&user_id, now).expect("refresh");
+    let refresh = app
+        .app
+        .tokens
+        .refresh_token(&user_id, now)
+        .expect("refresh");
     app.app
         .db
         .put_refresh_token(&user_id, crate::helpers::USER_AGENT, &refresh, now + 86_400)
@@ -597,7 +624,13 @@ async fn a_comment_with_more_replies_than_a_transaction_holds_is_deleted_whole()
         .expect("comment id")
         .to_owned();
     for i in 0..96 {
-        let reply = comment(&app, &format!("/recomment/{comment_id}"), &host, &format!("답글 {i}")).await;
+        let reply = comment(
+            &app,
+            &format!("/recomment/{comment_id}"),
+            &host,
+            &format!("답글 {i}"),
+        )
+        .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
     let deleted = app

@@ -112,9 +112,11 @@ fn functions(template: &str) -> Vec<Function> {
             .map_or_else(|| logical_id.clone(), str::to_owned);
         let mut grants = Vec::new();
         for policy in strings(&properties["Policies"]) {
-            let statements = policy
-                .get("Statement")
-                .unwrap_or_else(|| panic!("{logical_id}: only inline Statement policies can be checked, found {policy:?}"));
+            let statements = policy.get("Statement").unwrap_or_else(|| {
+                panic!(
+                    "{logical_id}: only inline Statement policies can be checked, found {policy:?}"
+                )
+            });
             for statement in strings(statements) {
                 assert_eq!(
                     statement["Effect"], "Allow",
@@ -166,7 +168,10 @@ fn compare(
 ) -> (Vec<String>, Vec<String>, Vec<String>) {
     let mut by_function: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
     for op in recorded {
-        by_function.entry(op.function.as_str()).or_default().push(op);
+        by_function
+            .entry(op.function.as_str())
+            .or_default()
+            .push(op);
     }
     let mut ungranted = Vec::new();
     let mut unused = Vec::new();
@@ -175,14 +180,19 @@ fn compare(
         ungranted.extend(
             ops.iter()
                 .filter(|op| !f.grants.iter().any(|g| covers(g, op)))
-                .map(|op| format!("{} ({}): {} on {}", f.logical_id, f.name, op.action, op.resource)),
+                .map(|op| {
+                    format!(
+                        "{} ({}): {} on {}",
+                        f.logical_id, f.name, op.action, op.resource
+                    )
+                }),
         );
-        unused.extend(
-            f.grants
-                .iter()
-                .filter(|g| !used(g, &ops))
-                .map(|g| format!("{} ({}): {} on {}", f.logical_id, f.name, g.action, g.resource)),
-        );
+        unused.extend(f.grants.iter().filter(|g| !used(g, &ops)).map(|g| {
+            format!(
+                "{} ({}): {} on {}",
+                f.logical_id, f.name, g.action, g.resource
+            )
+        }));
     }
     let unknown = by_function
         .into_iter()

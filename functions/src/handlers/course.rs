@@ -9,8 +9,8 @@ use shared::domain::course::{
 };
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
-use shared::domain::{limits, place};
 use shared::domain::user::User;
+use shared::domain::{limits, place};
 use shared::error::OrFail;
 use shared::http::multipart::{self, Form, Limits, UploadedFile};
 use shared::http::{self, auth, ok};

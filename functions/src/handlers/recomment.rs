@@ -4,8 +4,8 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::category;
-use shared::domain::limits;
 use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view};
+use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddReplyOutcome;

@@ -74,7 +74,7 @@ pub fn js_length(text: &str) -> usize {
 /// `은` after a final consonant, `는` after a vowel (or a non-Hangul end).
 fn topic_particle(word: &str) -> &'static str {
     match word.chars().last() {
-        Some(c @ '가'..='힣') if (c as u32 - 0xAC00) % 28 != 0 => "은",
+        Some(c @ '가'..='힣') if !(c as u32 - 0xAC00).is_multiple_of(28) => "은",
         _ => "는",
     }
 }
@@ -100,7 +100,9 @@ impl Limit {
 
 /// The first field over its limit, in the order given.
 pub fn check_all(fields: &[(Limit, Option<&str>)]) -> Result<(), String> {
-    fields.iter().try_for_each(|(limit, value)| limit.check(*value))
+    fields
+        .iter()
+        .try_for_each(|(limit, value)| limit.check(*value))
 }
 
 /// `POST /group`, `PATCH /group/{id}`.
@@ -212,7 +214,10 @@ mod tests {
     fn huge_pages_neither_overflow_nor_widen_the_read() {
         let max = u64::MAX.to_string();
         let huge = "3402823669209384634633746074317682114551234567890";
-        assert_eq!(paging(Some(&max), Some(huge)), Some((usize::MAX, MAX_PAGE_SIZE)));
+        assert_eq!(
+            paging(Some(&max), Some(huge)),
+            Some((usize::MAX, MAX_PAGE_SIZE))
+        );
         assert_eq!(needed_for(usize::MAX, MAX_PAGE_SIZE), MAX_LIST_WINDOW);
         assert_eq!(paging(Some("2"), Some("10")), Some((2, 10)));
         assert_eq!(paging(Some("0"), Some("10")), None);

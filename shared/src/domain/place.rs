@@ -23,7 +23,11 @@ pub fn preferred_region(like_location: Option<&str>) -> Option<u8> {
 /// code, anything else unchanged (usually null).
 pub fn course_prefer_name(like_location: Option<&str>) -> Option<String> {
     let code = like_location?;
-    Some(super::profile::location_name(code).unwrap_or(code).to_owned())
+    Some(
+        super::profile::location_name(code)
+            .unwrap_or(code)
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -87,7 +87,11 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
     req.path_parameters_ref()
         .and_then(|p| p.first(name))
         .filter(|v| !v.is_empty())
-        .map(|v| crate::domain::limits::id(v).unwrap_or(UNKNOWN_ID).to_owned())
+        .map(|v| {
+            crate::domain::limits::id(v)
+                .unwrap_or(UNKNOWN_ID)
+                .to_owned()
+        })
         .ok_or_else(|| ApiError::bad_request(format!("경로에 {name} 값이 없습니다.")))
 }
 

@@ -157,10 +157,12 @@ impl Db {
     /// here); conflicts with other transactions are retried. Returns the
     /// index of the first part whose condition failed, if any.
     async fn tx(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Option<usize>> {
-        Ok(match self.transact_retrying(self.with_table(items)).await? {
-            TxOutcome::Done => None,
-            TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
-        })
+        Ok(
+            match self.transact_retrying(self.with_table(items)).await? {
+                TxOutcome::Done => None,
+                TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
+            },
+        )
     }
 
     /// Fills in the table name the parts leave empty.
@@ -685,7 +687,11 @@ impl Db {
             &serde_json::json!({ "userId": user_id, "evaluation": category }),
         )
         .item()?;
-        for host_update in [HostUpdate::PointAndCounter, HostUpdate::Counter, HostUpdate::None] {
+        for host_update in [
+            HostUpdate::PointAndCounter,
+            HostUpdate::Counter,
+            HostUpdate::None,
+        ] {
             let member = TransactWriteItem::builder()
                 .update(
                     Update::builder()
