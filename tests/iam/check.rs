@@ -54,19 +54,27 @@ fn glob(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+fn unsupported(resource: &Value) -> ! {
+    panic!("unsupported policy resource {resource:?}: use !GetAtt, !Ref, a !Sub string or a string")
+}
+
 /// A policy resource in the recorder's relative form (`table`,
 /// `table/index/GSI1`, `<folder>/*`, `bucket`, `schedule/<group>/<name>`).
 fn relative_resource(resource: &Value) -> String {
     let text = match resource {
-        Value::Tagged(t) if t.tag == "!GetAtt" => {
-            format!("${{{}}}", t.value.as_str().unwrap_or_default())
+        Value::Tagged(t) if ["!GetAtt", "!Ref"].contains(&t.tag.to_string().as_str()) => {
+            format!(
+                "${{{}}}",
+                t.value.as_str().unwrap_or_else(|| unsupported(resource))
+            )
         }
-        Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap_or_default().to_owned(),
-        Value::Tagged(t) if t.tag == "!Ref" => {
-            format!("${{{}}}", t.value.as_str().unwrap_or_default())
-        }
+        Value::Tagged(t) if t.tag == "!Sub" => t
+            .value
+            .as_str()
+            .unwrap_or_else(|| unsupported(resource))
+            .to_owned(),
         Value::String(s) => s.clone(),
-        other => panic!("unsupported policy resource {other:?}"),
+        _ => unsupported(resource),
     };
     if let Some(rest) = text.strip_prefix("${Table.Arn}") {
         return format!("table{rest}");
