@@ -498,6 +498,13 @@ async fn an_id_too_long_for_a_key_answers_the_routes_not_found_message() {
             .error_message(),
         "해당 게시물이 존재하지 않습니다"
     );
+    // A user id in the query names no user either: the route's unknown-user answer.
+    assert_eq!(
+        app.get(&format!("/group/mypage?userId={long}"), &token)
+            .await
+            .error_message(),
+        "잘못된 유저입니다"
+    );
 }
 
 #[tokio::test]

@@ -112,9 +112,8 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req).await?;
     let category = http::path_param(&req, "id")?;
-    let subject_id = http::query(&req, "userId")
-        .filter(|id| !id.is_empty())
-        .or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
+    let subject_id =
+        http::query_id(&req, "userId").or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
     let viewer_profile = viewer.map(|v| v.user);
     list_for(app, &req, &category, subject_id, viewer_profile)
         .await

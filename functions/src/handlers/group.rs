@@ -542,13 +542,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
 }
 
 fn subject(req: &Request) -> Result<String, ApiError> {
-    http::query(req, "userId")
-        .filter(|u| !u.is_empty())
-        .map(|u| match shared::domain::limits::id(&u) {
-            Some(_) => u,
-            None => http::UNKNOWN_ID.to_owned(),
-        })
-        .ok_or_else(|| bad(WRONG_USER))
+    http::query_id(req, "userId").ok_or_else(|| bad(WRONG_USER))
 }
 
 /// GET /group/mypage?userId= — every run the user hosts, past and future.

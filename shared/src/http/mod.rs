@@ -102,6 +102,17 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An id from the query string (`?userId=`): absent or empty is `None`; one
+/// longer than any id reads as [`UNKNOWN_ID`] (see [`path_param`]).
+pub fn query_id(req: &Request, name: &str) -> Option<String> {
+    query(req, name)
+        .filter(|v| !v.is_empty())
+        .map(|v| match crate::domain::limits::id(&v) {
+            Some(_) => v,
+            None => UNKNOWN_ID.to_owned(),
+        })
+}
+
 /// Every value of a repeated query-string parameter, in order.
 pub fn query_all(req: &Request, name: &str) -> Vec<String> {
     req.query_string_parameters_ref()
