@@ -373,9 +373,19 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let previous = course.images.clone();
     let mut edited = edit.apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
+    let added_keys = added.clone();
     edited.images = kept.into_iter().chain(added).collect();
     edited.updated_at = instant_key(app.clock.now());
-    app.db.update_course(&edited).await.or_fail(UPDATE_FAILED)?;
+    if let Err(cause) = app.db.update_course(&edited).await {
+        // Nothing references the new uploads: do not leave them behind.
+        if let Err(e) = images::delete(app, folder::COURSE, &added_keys).await {
+            tracing::warn!(error = ?e, "uploads of a failed course edit were not deleted");
+        }
+        return Err(ApiError::Failed {
+            message: UPDATE_FAILED,
+            cause,
+        });
+    }
     let dropped: Vec<String> = previous
         .into_iter()
         .filter(|k| !edited.images.contains(k))
