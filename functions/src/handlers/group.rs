@@ -436,9 +436,36 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     let from = (!filter.include_finished).then(|| rules::recruiting_from(now));
     let (page_no, size) = (q("page"), q("size"));
     let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
-    let groups = services::groups::feed(app, from.as_deref(), |g| filter.matches(g), needed)
-        .await
-        .or_fail(LIST_FAILED)?;
+    // Only the filters' window of the feed index (and only the filtered
+    // regions' partitions) is read: docs/data-model.md, "Run feed".
+    let groups = match filter.start_window() {
+        Err(()) => Vec::new(),
+        Ok((low, until)) => {
+            let from = match (from, low) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            let matches = |g: &Group| filter.matches(g);
+            match filter.region_partitions() {
+                None => {
+                    let scope = services::groups::Scope { region: None, until };
+                    services::groups::feed_in(app, scope, from.as_deref(), matches, needed).await
+                }
+                Some(regions) => {
+                    services::groups::feed_regions(
+                        app,
+                        &regions,
+                        until.as_deref(),
+                        from.as_deref(),
+                        matches,
+                        needed,
+                    )
+                    .await
+                }
+            }
+            .or_fail(LIST_FAILED)?
+        }
+    };
     let page = rules::page(groups, page_no.as_deref(), size.as_deref());
     let data = render(
         app,
@@ -522,7 +549,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
                 g.region == region && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
             };
             let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
-            services::groups::feed(app, from.as_deref(), matches, needed)
+            services::groups::feed_regions(app, &[region], None, from.as_deref(), matches, needed)
                 .await
                 .or_fail(LIST_FAILED)?
         }

@@ -88,6 +88,25 @@ impl StarSummary {
         to_fixed_1(self.average().unwrap_or(0.0))
     }
 
+    /// The one-decimal value in tenths (0 without ratings): `"4.3"` → 43.
+    pub fn rounded_tenths(self) -> i64 {
+        self.average()
+            .map(to_fixed_1)
+            .and_then(|t| t.replace('.', "").parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// An integer that orders like the average (0 without ratings):
+    /// ⌊sum·10¹⁴ / count⌋. Distinct averages of up to 10⁶ ratings differ by
+    /// more than 10⁻¹², so they never share a value; equal ones always do.
+    pub fn order_value(self) -> i64 {
+        if self.count <= 0 {
+            return 0;
+        }
+        let scaled = i128::from(self.sum) * 100_000_000_000_000 / i128::from(self.count);
+        i64::try_from(scaled.max(0)).unwrap_or(i64::MAX)
+    }
+
     /// The one-decimal value as a number (0 without ratings), as the rank uses it.
     pub fn rounded(self) -> f64 {
         self.average()
@@ -108,6 +127,11 @@ impl Course {
     /// as numbers in that order (the original concatenated strings).
     pub fn rank_point(&self) -> f64 {
         self.comment_count as f64 + self.stars().rounded() + self.click_cnt as f64
+    }
+
+    /// The rank point in tenths, exactly (`rankPoint` = this / 10).
+    pub fn rank_tenths(&self) -> i64 {
+        10 * (self.comment_count + self.click_cnt) + self.stars().rounded_tenths()
     }
 
     fn newest_first(&self, other: &Self) -> Ordering {
@@ -159,6 +183,78 @@ pub fn sort_courses(courses: &mut [Course], sort: CourseSort) {
     });
 }
 
+/// Base of the numeric ordering keys of the course indexes (GSI4/GSI5):
+/// `ORDN = primary · 10²³ + tiebreak`, so a count change is one atomic
+/// `ADD ORDN :delta·10²³` in the transaction that changes the count.
+pub const ORDER_SCALE: i128 = 100_000_000_000_000_000_000_000;
+
+/// The tiebreak part (< 10²³): newer first, then smaller id first (read
+/// backwards): creation in epoch milliseconds · 10¹⁰ plus the complement of
+/// the id's first 32 bits. Two courses created in the same millisecond with
+/// ids sharing their first 32 bits (chance 2⁻³²) could swap places.
+pub fn order_tiebreak(created_at: &str, course_id: &str) -> i128 {
+    let millis = chrono::DateTime::parse_from_rfc3339(created_at)
+        .map(|t| t.timestamp_millis().clamp(0, 9_999_999_999_999))
+        .unwrap_or(0);
+    let head = course_id
+        .get(..8)
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .unwrap_or(0);
+    i128::from(millis) * 10_000_000_000 + (9_999_999_999 - i128::from(head))
+}
+
+/// The full ordering key of a course in one ordering.
+pub fn order_key(primary: i64, created_at: &str, course_id: &str) -> i128 {
+    i128::from(primary.clamp(0, 999_999_999_999_999)) * ORDER_SCALE
+        + order_tiebreak(created_at, course_id)
+}
+
+/// The counter orderings served by the course indexes, with each course's
+/// primary value in them. `rank` is `rankPoint` in tenths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourseOrder {
+    Star,
+    Comment,
+    Bookmark,
+    Rank,
+}
+
+impl CourseOrder {
+    pub const SHADOWED: [Self; 3] = [Self::Star, Self::Comment, Self::Bookmark];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Star => "star",
+            Self::Comment => "comment",
+            Self::Bookmark => "bookmark",
+            Self::Rank => "rank",
+        }
+    }
+
+    pub fn primary(self, c: &Course) -> i64 {
+        match self {
+            Self::Star => c.stars().order_value(),
+            Self::Comment => c.comment_count,
+            Self::Bookmark => c.bookmark_count,
+            Self::Rank => c.rank_tenths(),
+        }
+    }
+
+    pub fn key(self, c: &Course) -> i128 {
+        order_key(self.primary(c), &c.created_at, &c.course_id)
+    }
+
+    /// The ordering of a feed sort (`None`: newest first, by creation).
+    pub fn of_sort(sort: CourseSort) -> Option<Self> {
+        match sort {
+            CourseSort::New => None,
+            CourseSort::StarPoint => Some(Self::Star),
+            CourseSort::Comment => Some(Self::Comment),
+            CourseSort::Bookmark => Some(Self::Bookmark),
+        }
+    }
+}
+
 /// `region` of the feed query: `1`..`9` filter, anything else is all.
 pub fn parse_region_filter(raw: Option<&str>) -> Option<u8> {
     raw.and_then(|r| r.trim().parse::<u8>().ok())
@@ -186,8 +282,8 @@ pub fn ranking(courses: &[Course], region: Option<u8>) -> Vec<&Course> {
         .filter(|c| region.is_none_or(|r| c.region == r))
         .collect();
     pool.sort_by(|a, b| {
-        b.rank_point()
-            .total_cmp(&a.rank_point())
+        b.rank_tenths()
+            .cmp(&a.rank_tenths())
             .then_with(|| a.newest_first(b))
     });
     pool.truncate(3);

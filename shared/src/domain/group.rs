@@ -505,6 +505,43 @@ impl FeedFilter {
         }
     }
 
+    /// The start-key window `[low, high)` the filters allow (UTC instant
+    /// keys): the date range from its first day's 00:00 KST to the day after
+    /// its last; `None` for the bounds it leaves open. `Err(())`: the
+    /// filters match nothing (an unreadable date range, or only regions
+    /// that do not exist), so nothing needs to be read.
+    #[allow(clippy::result_unit_err)]
+    pub fn start_window(&self) -> Result<(Option<String>, Option<String>), ()> {
+        if self
+            .regions
+            .as_ref()
+            .is_some_and(|r| !r.iter().any(|r| *r <= 9))
+        {
+            return Err(());
+        }
+        match &self.dates {
+            None => Ok((None, None)),
+            Some(None) => Err(()),
+            Some(Some((from, to))) => {
+                let day_after = to.succ_opt().ok_or(())?;
+                Ok((
+                    Some(crate::time::instant_key(start_instant(*from, NaiveTime::MIN))),
+                    Some(crate::time::instant_key(start_instant(day_after, NaiveTime::MIN))),
+                ))
+            }
+        }
+    }
+
+    /// The regions whose partitions hold every match (`None`: all runs).
+    pub fn region_partitions(&self) -> Option<Vec<u8>> {
+        self.regions.as_ref().map(|r| {
+            let mut regions: Vec<u8> = r.iter().copied().filter(|r| *r <= 9).collect();
+            regions.sort_unstable();
+            regions.dedup();
+            regions
+        })
+    }
+
     pub fn matches(&self, g: &Group) -> bool {
         if let Some(range) = &self.dates {
             match (range, g.kst_date()) {

@@ -72,12 +72,64 @@ pub async fn feed(
     matches: impl Fn(&Group) -> bool,
     needed: Option<usize>,
 ) -> anyhow::Result<Vec<Group>> {
+    feed_in(app, Scope::default(), from, matches, needed).await
+}
+
+/// Where a feed is read: every run (GSI1 `GROUPS`) or one region's
+/// (GSI3 `GROUPS#R<r>`), and an exclusive upper bound on the start key
+/// (a date filter's end), so a read never leaves the filter's window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub region: Option<u8>,
+    pub until: Option<String>,
+}
+
+/// [`feed`] over a [`Scope`]. Several regions: one read per region, merged
+/// (the first `needed` of the union are among the first `needed` of each).
+pub async fn feed_regions(
+    app: &App,
+    regions: &[u8],
+    until: Option<&str>,
+    from: Option<&str>,
+    matches: impl Fn(&Group) -> bool + Copy,
+    needed: Option<usize>,
+) -> anyhow::Result<Vec<Group>> {
+    let mut unique: Vec<u8> = regions.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let reads = unique.iter().map(|r| {
+        let scope = Scope {
+            region: Some(*r),
+            until: until.map(str::to_owned),
+        };
+        feed_in(app, scope, from, matches, needed)
+    });
+    let mut all: Vec<Group> = futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    crate::domain::group::sort_for_list(&mut all, app.clock.now());
+    Ok(all)
+}
+
+pub async fn feed_in(
+    app: &App,
+    scope: Scope,
+    from: Option<&str>,
+    matches: impl Fn(&Group) -> bool,
+    needed: Option<usize>,
+) -> anyhow::Result<Vec<Group>> {
     use crate::domain::group::{sort_for_list, start_instant};
     use crate::time::{instant_key, kst};
 
     let now = app.clock.now();
+    let until = scope.until.as_deref();
+    if from.zip(until).is_some_and(|(f, u)| f >= u) {
+        return Ok(Vec::new());
+    }
     let Some(needed) = needed else {
-        let mut all = read_range(app, from, None, false, None, &matches).await?;
+        let mut all = read_range(app, &scope, from, until, false, None, &matches).await?;
         sort_for_list(&mut all, now);
         return Ok(all);
     };
@@ -88,7 +140,8 @@ pub async fn feed(
     // Closed runs: already in list order when read backwards.
     let mut found = Vec::new();
     if from.is_none_or(|f| f < closed_key.as_str()) {
-        found = read_range(app, from, Some(&closed_key), true, Some(needed), &matches).await?;
+        let high = until.map_or(closed_key.as_str(), |u| u.min(closed_key.as_str()));
+        found = read_range(app, &scope, from, Some(high), true, Some(needed), &matches).await?;
         if found.len() >= needed {
             sort_for_list(&mut found, now);
             return Ok(found);
@@ -102,12 +155,16 @@ pub async fn feed(
     let low = from.map_or(closed_key.clone(), |f| {
         f.max(closed_key.as_str()).to_owned()
     });
+    if until.is_some_and(|u| u <= low.as_str()) {
+        sort_for_list(&mut found, now);
+        return Ok(found);
+    }
     let mut after = None;
     let mut chunk = (need * 3 + 16).min(200) as i32;
     loop {
         let (page, next) = app
             .db
-            .groups_page(Some(&low), None, false, after, chunk)
+            .groups_page_in(scope.region, Some(&low), until, false, after, chunk)
             .await?;
         let settled = match (&next, page.last()) {
             (Some(_), Some(last)) => last.days_from_today(now) - 1,
@@ -133,6 +190,7 @@ pub async fn feed(
 /// Every matching run in `[low, high)`, or the first `limit` matching ones.
 async fn read_range(
     app: &App,
+    scope: &Scope,
     low: Option<&str>,
     high: Option<&str>,
     newest_first: bool,
@@ -144,7 +202,7 @@ async fn read_range(
     loop {
         let (page, next) = app
             .db
-            .groups_page(low, high, newest_first, after, 100)
+            .groups_page_in(scope.region, low, high, newest_first, after, 100)
             .await?;
         found.extend(page.into_iter().filter(|g| matches(g)));
         if next.is_none() || limit.is_some_and(|l| found.len() >= l) {

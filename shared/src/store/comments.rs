@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::domain::course::CourseOrder;
 use super::batch::query_all;
 use super::courses::text;
 use super::item::Stored;
@@ -78,15 +79,21 @@ impl Db {
             match comment.post_kind {
                 PostKind::Course => self.tx_update(
                     &meta,
-                    "ADD commentCount :one",
+                    "ADD commentCount :one, ORDN :rank",
                     Some("attribute_exists(PK)"),
-                    &[(":one", super::tx::n(1))],
+                    &[
+                        (":one", super::tx::n(1)),
+                        (":rank", super::course_orders::order_delta(10)),
+                    ],
                 )?,
                 PostKind::Group => self.tx_check(&meta, "attribute_exists(PK)")?,
             },
         ];
         if let Some(alarm) = alarm {
             parts.push(self.tx_put(super::alarms::alarm_item(alarm, None)?, None, &[])?);
+        }
+        if comment.post_kind == PostKind::Course {
+            parts.push(self.tx_order_add(&comment.post_id, CourseOrder::Comment, 1)?);
         }
         Ok(match self.transact_retrying(parts).await? {
             o if o.failed(1) => AddCommentOutcome::NoPost,
@@ -272,10 +279,14 @@ impl Db {
             if comment.post_kind == PostKind::Course {
                 parts.push(self.tx_update(
                     &keys::course(&comment.post_id),
-                    "ADD commentCount :d",
+                    "ADD commentCount :d, ORDN :rank",
                     Some("attribute_exists(PK)"),
-                    &[(":d", super::tx::n(-1))],
+                    &[
+                        (":d", super::tx::n(-1)),
+                        (":rank", super::course_orders::order_delta(-10)),
+                    ],
                 )?);
+                parts.push(self.tx_order_add(&comment.post_id, CourseOrder::Comment, -1)?);
             }
             if replies.len() <= 95 {
                 for r in &replies {

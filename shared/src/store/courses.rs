@@ -14,7 +14,8 @@ use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::{n, s};
 use super::{Db, Item, key_map};
-use crate::domain::course::{Course, StarSummary};
+use super::tx::TxOutcome;
+use crate::domain::course::{Course, CourseOrder, StarSummary};
 use crate::domain::user::User;
 
 #[derive(Serialize)]
@@ -64,7 +65,7 @@ const LIST_ATTRIBUTES: &[&str] = &[
     "updatedAt",
 ];
 
-fn with_list_projection(mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+pub(super) fn with_list_projection(mut query: QueryFluentBuilder) -> QueryFluentBuilder {
     let mut names = Vec::with_capacity(LIST_ATTRIBUTES.len());
     for (i, attribute) in LIST_ATTRIBUTES.iter().enumerate() {
         let placeholder = format!("#p{i}");
@@ -108,18 +109,19 @@ impl Db {
         let feed = keys::course_feed_index(&course.created_at, &course.course_id);
         let authored =
             keys::authored_course_index(&course.user_id, &course.created_at, &course.course_id);
-        let item = Stored::new(keys::course(&course.course_id), "Course", course)
+        let mut item = Stored::new(keys::course(&course.course_id), "Course", course)
             .gsi1(feed)
             .gsi2(authored)
             .item()?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .context("put course")?;
+        super::course_orders::add_meta_index_attributes(&mut item, course);
+        // The course and its ordering entries appear together.
+        let mut parts = vec![self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?];
+        for order in CourseOrder::SHADOWED {
+            parts.push(self.tx_order_set(course, order)?);
+        }
+        if self.transact_retrying(parts).await? != TxOutcome::Done {
+            anyhow::bail!("put course: the id is taken");
+        }
         Ok(())
     }
 
@@ -148,9 +150,11 @@ impl Db {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_map(&keys::course(course_id))))
-            .update_expression("ADD clickCnt :one")
+            .update_expression("ADD clickCnt :one, ORDN :rank")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":one", n(1))
+            // A click is 10 tenths of rank point, moved in the same update.
+            .expression_attribute_values(":rank", super::course_orders::order_delta(10))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
@@ -308,6 +312,9 @@ impl Db {
         let meta = keys::course(&course.course_id);
         let bookmark = keys::bookmark(&course.course_id, user_id);
         let index = keys::bookmarked_course_index(user_id, &course.created_at, &course.course_id);
+        let marker = keys::bookmark_marker(user_id, &course.course_id);
+        let mut marker_item = key_map(&marker);
+        marker_item.insert("type".into(), s("BookmarkMarker"));
         let item: Item = serde_dynamo::to_item(BookmarkItem {
             key: bookmark.clone(),
             kind: "Bookmark",
@@ -326,6 +333,8 @@ impl Db {
                     Some("attribute_exists(PK)"),
                     &[(":d", n(1))],
                 )?,
+                self.tx_order_add(&course.course_id, CourseOrder::Bookmark, 1)?,
+                self.tx_put(marker_item.clone(), None, &[])?,
             ];
             let outcome = self.transact_retrying(add).await?;
             if outcome.failed(1) {
@@ -342,6 +351,8 @@ impl Db {
                     Some("attribute_exists(PK)"),
                     &[(":d", n(-1))],
                 )?,
+                self.tx_order_add(&course.course_id, CourseOrder::Bookmark, -1)?,
+                self.tx_delete(&marker, None, &[])?,
             ];
             let outcome = self.transact_retrying(remove).await?;
             if outcome.failed(1) {
@@ -365,7 +376,7 @@ impl Db {
     ) -> anyhow::Result<RateOutcome> {
         let meta = keys::course(course_id);
         let star = keys::star(course_id, user_id);
-        for _ in 0..8 {
+        for _ in 0..32 {
             let (course, old) = self.course_and_star(&meta, &star).await?;
             let Some(course) = course else {
                 return Ok(RateOutcome::NoCourse);
@@ -398,22 +409,51 @@ impl Db {
                     -1,
                 ),
             };
+            let after = StarSummary {
+                sum: stars.sum + sum_delta,
+                count: stars.count + count_delta,
+            };
+            // Conditioned on the sums (and region) read, so the star ordering
+            // and the rank computed from them are exact; a concurrent rating
+            // makes this attempt fail and re-read.
             let update = self.tx_update(
                 &meta,
-                "ADD starSum :sum, starCount :count",
-                Some("attribute_exists(PK)"),
-                &[(":sum", n(sum_delta)), (":count", n(count_delta))],
+                "ADD starSum :sum, starCount :count, ORDN :rank",
+                Some(
+                    "attribute_exists(PK) AND starSum = :oldSum AND starCount = :oldCount \
+                     AND #region = :region",
+                ),
+                &[
+                    (":sum", n(sum_delta)),
+                    (":count", n(count_delta)),
+                    (
+                        ":rank",
+                        super::course_orders::order_delta(
+                            after.rounded_tenths() - stars.rounded_tenths(),
+                        ),
+                    ),
+                    (":oldSum", n(stars.sum)),
+                    (":oldCount", n(stars.count)),
+                    (":region", n(i64::from(course.region))),
+                ],
             )?;
-            let outcome = self.transact_retrying(vec![parts, update]).await?;
+            let update = with_region_name(update);
+            let rated = Course {
+                star_sum: after.sum,
+                star_count: after.count,
+                ..course
+            };
+            let order = self.tx_order_set(&rated, CourseOrder::Star)?;
+            let outcome = self
+                .transact_retrying(vec![parts, update, order])
+                .await?;
             if outcome.failed(1) {
-                return Ok(RateOutcome::NoCourse);
+                // Gone, or rated meanwhile: read again.
+                continue;
             }
             if !outcome.failed(0) {
                 return Ok(RateOutcome::Rated {
-                    stars: StarSummary {
-                        sum: stars.sum + sum_delta,
-                        count: stars.count + count_delta,
-                    },
+                    stars: after,
                     mine: rating.unwrap_or(0),
                 });
             }
@@ -463,19 +503,19 @@ impl Db {
         Ok((course, star))
     }
 
-    /// Writes the editable fields of a course (counters untouched).
+    /// Writes the editable fields of a course (counters untouched) and moves
+    /// its region-scoped index entries with its region, in one transaction.
     pub async fn update_course(&self, course: &Course) -> anyhow::Result<()> {
         let images = serde_dynamo::to_attribute_value(&course.images).context("encode images")?;
         let optional = |v: &Option<String>| v.as_deref().map_or(AttributeValue::Null(true), s);
-        self.client
-            .update_item()
+        let meta = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_map(&keys::course(&course.course_id))))
             .update_expression(
                 "SET title = :title, content = :content, #location = :location, #region = :region, \
                  distance = :distance, totalTime = :totalTime, images = :images, \
                  imagesResized = :resized, parking = :parking, baggage = :baggage, \
-                 thema = :thema, updatedAt = :updatedAt",
+                 thema = :thema, updatedAt = :updatedAt, GSI3PK = :regionPk, ORDRPK = :rankPk",
             )
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#location", "location")
@@ -495,9 +535,34 @@ impl Db {
             .expression_attribute_values(":baggage", optional(&course.baggage))
             .expression_attribute_values(":thema", s(&course.thema))
             .expression_attribute_values(":updatedAt", s(&course.updated_at))
-            .send()
-            .await
-            .context("update course")?;
+            .expression_attribute_values(":regionPk", s(&keys::course_region_pk(course.region)))
+            .expression_attribute_values(
+                ":rankPk",
+                s(&keys::course_order_region_pk(
+                    CourseOrder::Rank.name(),
+                    course.region,
+                )),
+            )
+            .build()?;
+        let mut parts = vec![
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .update(meta)
+                .build(),
+        ];
+        for order in CourseOrder::SHADOWED {
+            parts.push(self.tx_update(
+                &keys::course_order(&course.course_id, order.name()),
+                "SET ORDRPK = :pk",
+                None,
+                &[(
+                    ":pk",
+                    s(&keys::course_order_region_pk(order.name(), course.region)),
+                )],
+            )?);
+        }
+        if self.transact_retrying(parts).await? != TxOutcome::Done {
+            anyhow::bail!("update course: the course is gone");
+        }
         Ok(())
     }
 
@@ -538,6 +603,17 @@ impl Db {
         let items = query_all(query).await.context("query collection")?;
         serde_dynamo::from_items(items).context("decode keys")
     }
+}
+
+/// Names `#region` (a reserved word) in a transaction's update part.
+fn with_region_name(mut part: aws_sdk_dynamodb::types::TransactWriteItem) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    if let Some(update) = part.update.as_mut() {
+        update
+            .expression_attribute_names
+            .get_or_insert_with(Default::default)
+            .insert("#region".into(), "region".into());
+    }
+    part
 }
 
 pub(super) fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {

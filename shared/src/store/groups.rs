@@ -39,9 +39,11 @@ fn profile_active(user_id: &str) -> anyhow::Result<TransactWriteItem> {
 fn group_item(group: &Group) -> anyhow::Result<Item> {
     let feed = keys::group_feed_index(&group.starts_at, &group.group_id);
     let hosted = keys::hosted_group_index(&group.user_id, &group.starts_at, &group.group_id);
+    let by_region = keys::group_region_index(group.region, &group.starts_at, &group.group_id);
     Stored::new(keys::group(&group.group_id), GROUP_TYPE, group)
         .gsi1(feed)
         .gsi2(hosted)
+        .gsi3(by_region)
         .item()
 }
 
@@ -327,6 +329,30 @@ impl Db {
         after: Option<Item>,
         limit: i32,
     ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
+        self.groups_page_in(None, low, high, newest_first, after, limit)
+            .await
+    }
+
+    /// [`Db::groups_page`] of every run (`None`, GSI1 `GROUPS`) or of one
+    /// region's runs (GSI3 `GROUPS#R<r>`, same sort key).
+    pub async fn groups_page_in(
+        &self,
+        region: Option<u8>,
+        low: Option<&str>,
+        high: Option<&str>,
+        newest_first: bool,
+        after: Option<Item>,
+        limit: i32,
+    ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
+        let (index, pk_name, sk_name, pk) = match region {
+            None => (keys::GSI1, keys::GSI1PK, keys::GSI1SK, keys::GROUPS.to_owned()),
+            Some(r) => (
+                keys::GSI3,
+                keys::GSI3PK,
+                keys::GSI3SK,
+                keys::group_region_pk(r),
+            ),
+        };
         // Keys are `<start>#<id>`, so `<= high` (the bare instant) excludes
         // runs starting exactly at `high`.
         // Instants start with a digit: "0" is below every key.
@@ -336,9 +362,11 @@ impl Db {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high")
-            .expression_attribute_values(":pk", s(keys::GROUPS))
+            .index_name(index)
+            .key_condition_expression(format!(
+                "{pk_name} = :pk AND {sk_name} BETWEEN :low AND :high"
+            ))
+            .expression_attribute_values(":pk", s(&pk))
             .expression_attribute_values(":low", s(low))
             .expression_attribute_values(":high", s(high))
             .scan_index_forward(!newest_first)

@@ -21,6 +21,10 @@ pub(super) struct Stored<'a, T: Serialize> {
     gsi2pk: Option<String>,
     #[serde(rename = "GSI2SK", skip_serializing_if = "Option::is_none")]
     gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", skip_serializing_if = "Option::is_none")]
+    gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", skip_serializing_if = "Option::is_none")]
+    gsi3sk: Option<String>,
     #[serde(flatten)]
     body: &'a T,
 }
@@ -34,6 +38,8 @@ impl<'a, T: Serialize> Stored<'a, T> {
             gsi1sk: None,
             gsi2pk: None,
             gsi2sk: None,
+            gsi3pk: None,
+            gsi3sk: None,
             body,
         }
     }
@@ -45,6 +51,11 @@ impl<'a, T: Serialize> Stored<'a, T> {
 
     pub(super) fn gsi2(mut self, index: IndexKey) -> Self {
         (self.gsi2pk, self.gsi2sk) = (Some(index.pk), Some(index.sk));
+        self
+    }
+
+    pub(super) fn gsi3(mut self, index: IndexKey) -> Self {
+        (self.gsi3pk, self.gsi3sk) = (Some(index.pk), Some(index.sk));
         self
     }
 

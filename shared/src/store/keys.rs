@@ -12,6 +12,16 @@ pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
+/// GSI3 — "by region, in time order" (runs by start, courses by creation).
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
+/// GSI4 / GSI5 — course orderings (numeric `ORDN`), platform-wide / per region.
+pub const GSI4: &str = "GSI4";
+pub const GSI5: &str = "GSI5";
+pub const ORDER_PK: &str = "ORDPK";
+pub const ORDER_REGION_PK: &str = "ORDRPK";
+pub const ORDER_N: &str = "ORDN";
 /// TTL attribute (epoch seconds). DynamoDB deletes late: readers check it too.
 pub const EXPIRES_AT: &str = "expiresAt";
 
@@ -150,6 +160,18 @@ pub fn group_feed_index(start_utc: &str, group_id: &str) -> IndexKey {
 
 pub const GROUPS: &str = "GROUPS";
 
+/// GSI3 entry of a run: `GROUPS#R<region> / <startUtc>#<gid>` (the feed of one region).
+pub fn group_region_index(region: u8, start_utc: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: group_region_pk(region),
+        sk: format!("{start_utc}#{group_id}"),
+    }
+}
+
+pub fn group_region_pk(region: u8) -> String {
+    format!("{GROUPS}#R{region}")
+}
+
 /// GSI2 entry of a run: `USER#<host> / HOST#<startUtc>#<gid>` (runs a user hosts).
 pub fn hosted_group_index(host_id: &str, start_utc: &str, group_id: &str) -> IndexKey {
     IndexKey {
@@ -232,6 +254,51 @@ pub fn authored_course_index(author_id: &str, created_utc: &str, course_id: &str
 }
 
 pub const AUTHORED_COURSE: &str = "COURSE#";
+
+/// GSI3 entry of a course: `COURSES#R<region> / <createdUtc>#<cid>` (newest of a region).
+pub fn course_region_index(region: u8, created_utc: &str, course_id: &str) -> IndexKey {
+    IndexKey {
+        pk: course_region_pk(region),
+        sk: format!("{created_utc}#{course_id}"),
+    }
+}
+
+pub fn course_region_pk(region: u8) -> String {
+    format!("{COURSES}#R{region}")
+}
+
+/// `COURSE#<cid> / ORDER#<order>`: the course's entry in one counter ordering
+/// (`star`, `comment`, `bookmark`); the `rank` ordering lives on `META`.
+pub fn course_order(course_id: &str, order: &str) -> Key {
+    Key {
+        pk: course_pk(course_id),
+        sk: format!("{COURSE_ORDER}{order}"),
+    }
+}
+
+pub const COURSE_ORDER: &str = "ORDER#";
+
+/// GSI4 partition of an ordering (all courses).
+pub fn course_order_pk(order: &str) -> String {
+    format!("CORD#{order}")
+}
+
+/// GSI5 partition of an ordering within one region.
+pub fn course_order_region_pk(order: &str, region: u8) -> String {
+    format!("CORD#{order}#R{region}")
+}
+
+/// `USER#<uid> / PROFILE#BM#<cid>`: the user's bookmark mirrored into their
+/// own partition (written in the toggle's transaction), so one Query
+/// `begins_with(SK, "PROFILE")` reads the profile and every bookmark flag.
+pub fn bookmark_marker(user_id: &str, course_id: &str) -> Key {
+    Key {
+        pk: user_pk(user_id),
+        sk: format!("{BOOKMARK_MARKER}{course_id}"),
+    }
+}
+
+pub const BOOKMARK_MARKER: &str = "PROFILE#BM#";
 
 /// `COURSE#<cid> / BOOKMARK#<uid>`: one per (course, user) by key.
 pub fn bookmark(course_id: &str, user_id: &str) -> Key {

@@ -7,6 +7,7 @@ mod accounts;
 mod alarms;
 mod batch;
 mod comments;
+mod course_orders;
 mod courses;
 pub mod groups;
 mod item;

@@ -11,7 +11,7 @@ use crate::domain::user::User;
 /// A profile item as a user; a malformed one (e.g. a counter-only stub an
 /// older version could leave behind) is read like a deleted user — absent —
 /// and logged, so one bad item never fails a whole page.
-fn decode_user(item: super::Item) -> Option<User> {
+pub(super) fn decode_user(item: super::Item) -> Option<User> {
     match serde_dynamo::from_item::<_, User>(item) {
         Ok(user) => Some(user),
         Err(e) => {
