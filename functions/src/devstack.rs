@@ -212,7 +212,7 @@ mod tests {
             .iter()
             .map(|i| i.index_name.as_str())
             .collect();
-        assert_eq!(indexes, ["GSI1", "GSI2"]);
+        assert_eq!(indexes, ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5"]);
         let ttl = def.time_to_live_specification.expect("ttl");
         assert_eq!(ttl.attribute_name, shared::store::keys::EXPIRES_AT);
         assert!(ttl.enabled);
@@ -234,6 +234,11 @@ mod tests {
             keys::GSI1SK,
             keys::GSI2PK,
             keys::GSI2SK,
+            keys::GSI3PK,
+            keys::GSI3SK,
+            keys::ORDER_PK,
+            keys::ORDER_REGION_PK,
+            keys::ORDER_N,
         ] {
             assert!(attrs.contains(&name), "{name} missing from the template");
         }

@@ -110,6 +110,13 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
 /// GET /course/{id} — `main`, `all`, `mypage`, `bookmark` lists (any other
 /// value: empty `data`).
 pub async fn list(app: &App, req: Request) -> ApiResult {
+    let paged = limits::paging(
+        http::query(&req, "page").as_deref(),
+        http::query(&req, "size").as_deref(),
+    );
+    if let (Some(paging), Ok("all")) = (paged, http::path_param(&req, "id").as_deref()) {
+        return feed_page(app, &req, paging).await;
+    }
     let viewer = auth::optional_user(app, &req).await?;
     let category = http::path_param(&req, "id")?;
     let subject_id =
@@ -231,6 +238,79 @@ async fn list_for(
         _ => {}
     }
     let mut body = json!({ "success": true, "data": data });
+    if let Some(subject) = subject {
+        body["preferData"] = json!(place::course_prefer_name(subject.like_location.as_deref()));
+    }
+    Ok(Some(body))
+}
+
+/// `GET /course/all` with `page` and `size` (as the frontend always sends
+/// them), served from the ordering indexes: the page's slice of its ordering
+/// and the subject's top-3 ranking are each one Query reading only what is
+/// shown (docs/data-model.md, "Course orderings"); the bookmark flags come
+/// with the profile. Without paging the whole region is listed (`list_for`).
+async fn feed_page(app: &App, req: &Request, (page, size): (usize, usize)) -> ApiResult {
+    let viewer = auth::optional_user_with_bookmarks(app, req).await?;
+    let requested = http::query_id(req, "userId");
+    feed_page_body(app, req, viewer, requested, page, size)
+        .await
+        .or_fail(LIST_FAILED)
+        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
+        .and_then(|body| ok(&body))
+}
+
+async fn feed_page_body(
+    app: &App,
+    req: &Request,
+    viewer: Option<(auth::AuthUser, HashSet<String>)>,
+    requested: Option<String>,
+    page: usize,
+    size: usize,
+) -> anyhow::Result<Option<Value>> {
+    let (subject, marks) = match (requested, viewer) {
+        (Some(id), Some((v, marks))) if id == v.user_id() => (Some(v.user), marks),
+        (Some(id), _) => match app.db.profile_and_bookmarks(&id).await? {
+            Some((user, marks)) => (Some(user), marks),
+            None => return Ok(None),
+        },
+        (None, Some((v, marks))) => (Some(v.user), marks),
+        (None, None) => (None, HashSet::new()),
+    };
+    let region = course::parse_region_filter(http::query(req, "region").as_deref());
+    let sort = CourseSort::parse(http::query(req, "sort").as_deref());
+    let needed = limits::needed_for(page, size);
+    let skip = (page - 1).saturating_mul(size);
+    let pool = subject
+        .as_ref()
+        .and_then(|s| place::preferred_region(s.like_location.as_deref()));
+    let feed = async {
+        match course::CourseOrder::of_sort(sort) {
+            None => {
+                let newest = app.db.newest_courses_in(region, needed).await?;
+                Ok(newest.into_iter().skip(skip).collect::<Vec<_>>())
+            }
+            Some(order) => {
+                let ids = app.db.course_ids_by_order(order, region, needed).await?;
+                let ids: Vec<String> = ids.into_iter().skip(skip).collect();
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                app.db.courses_by_ids(&ids).await
+            }
+        }
+    };
+    let (feed, ranking) = futures::try_join!(feed, app.db.course_ranking(pool, 3))?;
+    let now = app.clock.now().timestamp();
+    let flag = |c: &Course| marks.contains(&c.course_id);
+    let items: Vec<Value> = feed
+        .iter()
+        .map(|c| feed_item(app, c, flag(c), now, true))
+        .collect();
+    let ranking: Vec<Value> = ranking
+        .iter()
+        .map(|c| feed_item(app, c, flag(c), now, false))
+        .collect();
+    let mut body = json!({ "success": true, "data": { "feed": items, "rankingFeed": ranking } });
     if let Some(subject) = subject {
         body["preferData"] = json!(place::course_prefer_name(subject.like_location.as_deref()));
     }

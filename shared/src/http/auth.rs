@@ -4,6 +4,8 @@
 //! token. The decisions about the header text are pure ([`bearer`]); only
 //! the user lookup and the refresh-token lookup touch DynamoDB.
 
+use std::collections::HashSet;
+
 use lambda_http::Request;
 
 use super::header;
@@ -54,7 +56,40 @@ pub async fn optional_user(app: &App, req: &Request) -> Result<Option<AuthUser>,
     authenticate(app, req, Mode::Optional).await
 }
 
+/// OPTIONAL auth that also returns the caller's bookmarked course ids: the
+/// profile and the bookmark markers are one Query of the caller's partition
+/// (`Db::profile_and_bookmarks`), so the course feed's flags cost no extra
+/// round-trip. Same answers as [`optional_user`] in every other respect.
+pub async fn optional_user_with_bookmarks(
+    app: &App,
+    req: &Request,
+) -> Result<Option<(AuthUser, HashSet<String>)>, ApiError> {
+    authenticate_with(app, req, Mode::Optional, |id| async move {
+        app.db.profile_and_bookmarks(&id).await
+    })
+    .await
+}
+
 async fn authenticate(app: &App, req: &Request, mode: Mode) -> Result<Option<AuthUser>, ApiError> {
+    let found = authenticate_with(app, req, mode, |id| async move {
+        Ok(app.db.user(&id).await?.map(|user| (user, ())))
+    })
+    .await?;
+    Ok(found.map(|(user, ())| user))
+}
+
+/// The auth modes with the profile loaded by `load` (which may read more of
+/// the user's partition in the same round-trip).
+async fn authenticate_with<T, F, Fut>(
+    app: &App,
+    req: &Request,
+    mode: Mode,
+    load: F,
+) -> Result<Option<(AuthUser, T)>, ApiError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<(User, T)>>>,
+{
     let raw = req
         .headers()
         .get("authorization")
@@ -70,9 +105,7 @@ async fn authenticate(app: &App, req: &Request, mode: Mode) -> Result<Option<Aut
     let now = app.clock.now().timestamp();
     match app.tokens.verify(token, now) {
         Ok(claims) => {
-            let user = app
-                .db
-                .user(&claims.user_id)
+            let (user, extra) = load(claims.user_id)
                 .await
                 .map_err(|e| ApiError::Failed {
                     message: TOKEN_PROBLEM,
@@ -80,7 +113,7 @@ async fn authenticate(app: &App, req: &Request, mode: Mode) -> Result<Option<Aut
                 })?
                 .ok_or_else(|| ApiError::bad_request(TOKEN_PROBLEM))?;
             metrics::record_user(&user.user_id);
-            Ok(Some(AuthUser { user }))
+            Ok(Some((AuthUser { user }, extra)))
         }
         Err(TokenError::Invalid) => Err(ApiError::bad_request(TOKEN_PROBLEM)),
         Err(TokenError::Expired) => Err(refresh(app, req, now).await),
