@@ -6,7 +6,7 @@
 //! * `rank` (rankPoint): GSI4 `CORD#rank` and GSI5 `CORD#rank#R<r>`, entries
 //!   of `META` (projected with the list attributes, so the ranking is one Query);
 //! * `star`, `comment`, `bookmark`: GSI4 `CORD#<order>` and GSI5
-//!   `CORD#<order>#R<r>`, entries of small `ORDER#<order>` items in the
+//!   `CORD#<order>#R<r>`, entries of small `CORDER#<cid> / <order>` items beside the
 //!   course's partition (keys only; the page's `META`s are then batch-read).
 //!
 //! The numeric sort key `ORDN` (`course::order_key`) changes with an `ADD`
@@ -52,7 +52,7 @@ fn add_order_attributes(item: &mut Item, order: CourseOrder, course: &Course) {
     item.insert(keys::ORDER_N.into(), number(order.key(course)));
 }
 
-/// The `ORDER#<order>` item of a course (for the shadowed orderings).
+/// The `CORDER#<cid> / <order>` item of a course (for the shadowed orderings).
 pub(super) fn order_item(course: &Course, order: CourseOrder) -> Item {
     let mut item = super::key_map(&keys::course_order(&course.course_id, order.name()));
     item.insert("type".into(), s(ORDER_TYPE));
@@ -120,7 +120,7 @@ impl Db {
         Ok(items
             .iter()
             .filter_map(|i| i.get(keys::PK)?.as_s().ok())
-            .filter_map(|pk| pk.strip_prefix("COURSE#"))
+            .filter_map(|pk| pk.strip_prefix(keys::COURSE_ORDER))
             .map(str::to_owned)
             .collect())
     }

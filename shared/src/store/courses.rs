@@ -574,7 +574,14 @@ impl Db {
         let meta = keys::course(course_id);
         for _ in 0..2 {
             let keys = self.collection_keys(&meta.pk).await?;
-            let (metas, rest): (Vec<Key>, Vec<Key>) = keys.into_iter().partition(|k| *k == meta);
+            let (metas, mut rest): (Vec<Key>, Vec<Key>) =
+                keys.into_iter().partition(|k| *k == meta);
+            // Its ordering entries (their own partition) go before `META` too.
+            rest.extend(
+                CourseOrder::SHADOWED
+                    .iter()
+                    .map(|o| keys::course_order(course_id, o.name())),
+            );
             let mut requests = Vec::with_capacity(rest.len());
             for key in &rest {
                 requests.push(super::delete_request(key)?);

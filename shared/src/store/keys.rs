@@ -267,16 +267,17 @@ pub fn course_region_pk(region: u8) -> String {
     format!("{COURSES}#R{region}")
 }
 
-/// `COURSE#<cid> / ORDER#<order>`: the course's entry in one counter ordering
+/// `CORDER#<cid> / <order>`: the course's entry in one counter ordering
 /// (`star`, `comment`, `bookmark`); the `rank` ordering lives on `META`.
+/// Its own partition, beside the course's collection (deleted with it).
 pub fn course_order(course_id: &str, order: &str) -> Key {
     Key {
-        pk: course_pk(course_id),
-        sk: format!("{COURSE_ORDER}{order}"),
+        pk: format!("{COURSE_ORDER}{course_id}"),
+        sk: order.to_owned(),
     }
 }
 
-pub const COURSE_ORDER: &str = "ORDER#";
+pub const COURSE_ORDER: &str = "CORDER#";
 
 /// GSI4 partition of an ordering (all courses).
 pub fn course_order_pk(order: &str) -> String {
