@@ -15,4 +15,5 @@ mod course;
 mod events;
 mod group;
 mod hardening;
+mod scale;
 mod template;

@@ -162,11 +162,44 @@ impl Db {
             None => (keys::GSI1, keys::GSI1PK, keys::COURSES.to_owned()),
             Some(r) => (keys::GSI3, keys::GSI3PK, keys::course_region_pk(r)),
         };
+        // One more than needed shows whether courses created in the same
+        // millisecond straddle the end (the index orders those by id
+        // descending, the feed by id ascending): then all of that instant are read.
         let items = self
-            .limited_query(index, attribute, &pk, limit, None)
+            .limited_query(index, attribute, &pk, limit.saturating_add(1), None)
             .await
             .context("query newest courses")?;
-        serde_dynamo::from_items(items).context("decode courses")
+        let mut courses: Vec<Course> =
+            serde_dynamo::from_items(items).context("decode courses")?;
+        if let (Some(last), Some(next)) = (
+            limit.checked_sub(1).and_then(|i| courses.get(i)),
+            courses.get(limit),
+        ) && last.created_at == next.created_at
+        {
+            let instant = last.created_at.clone();
+            let sk = if region.is_some() { keys::GSI3SK } else { keys::GSI1SK };
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :at)")
+                .expression_attribute_names("#pk", attribute)
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":at", s(&instant));
+            let same: Vec<Course> = serde_dynamo::from_items(
+                query_all(super::courses::with_list_projection(query))
+                    .await
+                    .context("query courses of one instant")?,
+            )
+            .context("decode courses")?;
+            courses.retain(|c| c.created_at != instant);
+            courses.extend(same);
+        }
+        crate::domain::course::sort_courses(&mut courses, crate::domain::course::CourseSort::New);
+        courses.truncate(limit);
+        Ok(courses)
     }
 
     /// Backwards Query of one index partition for its first `limit` entries

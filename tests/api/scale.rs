@@ -1,0 +1,505 @@
+//! Issue 14: the feeds read from indexes give exactly the lists a full sort
+//! gives, at several data sizes, and the index keys always agree with the
+//! counts they follow, also under concurrency.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{Duration, Utc};
+use futures::future::join_all;
+use serde_json::{Value, json};
+use shared::domain::course::{Course, CourseOrder};
+use shared::domain::group::{Group, sort_for_list, start_instant};
+use shared::store::keys;
+use shared::time::{instant_key, kst};
+
+use crate::course::{partition, patch_json, send, set_profile};
+use crate::helpers::{Reply, TestApp, spawn_app};
+
+/// A course stored directly (the creation route is tested elsewhere), with
+/// `created` shared by groups of three so the tie order matters.
+async fn stored_course(app: &TestApp, i: usize, base: chrono::DateTime<Utc>) -> Course {
+    let created = instant_key(base + Duration::seconds((i / 3) as i64));
+    let course: Course = serde_json::from_value(json!({
+        "courseId": uuid::Uuid::new_v4().to_string(),
+        "userId": "author",
+        "title": format!("코스 {i}"),
+        "location": "서울 강남구",
+        "distance": 5.0,
+        "images": [format!("{i}.png")],
+        "imagesResized": true,
+        "thema": "도시",
+        "region": (i % 4) as u8,
+        "createdAt": created,
+        "updatedAt": created,
+    }))
+    .expect("course");
+    app.app.db.create_course(&course).await.expect("create");
+    course
+}
+
+/// Counters through the real write paths: bookmarks, ratings (equal
+/// averages on purpose: 4/1 and 8/2), views, and comments via the API.
+async fn exercise(app: &TestApp, course: &Course, i: usize, users: &[(String, String)]) {
+    let db = &app.app.db;
+    for (user, _) in users.iter().take(i % 4) {
+        db.toggle_bookmark(course, user).await.expect("bookmark");
+    }
+    for (k, (user, _)) in users.iter().enumerate().take(i % 3) {
+        let star = if i % 6 == 1 { 4 } else { ((i + k) % 5 + 1) as i64 };
+        db.rate_course(&course.course_id, user, Some(star))
+            .await
+            .expect("rate");
+    }
+    for _ in 0..(i * 7 % 5) {
+        db.view_course(&course.course_id).await.expect("view");
+    }
+    for (_, token) in users.iter().take(i % 3) {
+        let reply = app
+            .send(
+                app.http
+                    .post(app.url(&format!("/comment/course/{}", course.course_id)))
+                    .bearer_auth(token)
+                    .json(&json!({ "content": "좋아요" })),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+}
+
+/// A list without the fields that depend on the instant of the request.
+fn stable(list: &Value) -> Vec<Value> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .map(|item| {
+            let mut item = item.clone();
+            if let Some(map) = item.as_object_mut() {
+                map.remove("updateTime");
+            }
+            item
+        })
+        .collect()
+}
+
+async fn get_as(app: &TestApp, path: &str, token: Option<&str>) -> Reply {
+    let auth = token.map_or_else(|| "Bearer undefined".to_owned(), |t| format!("Bearer {t}"));
+    let reply = app.request(reqwest::Method::GET, path, Some(&auth)).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+    reply
+}
+
+#[tokio::test]
+async fn course_feed_pages_and_rankings_equal_a_full_sort_at_several_sizes() {
+    let app = spawn_app().await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        users.push(app.login_as(&format!("fan{i}")).await);
+    }
+    let (viewer_id, viewer) = (users[0].0.clone(), users[0].1.clone());
+    let base = Utc::now() - Duration::days(1);
+    let mut count = 0;
+    for size in [5, 19, 47] {
+        while count < size {
+            let course = stored_course(&app, count, base).await;
+            exercise(&app, &course, count, &users).await;
+            count += 1;
+        }
+        for (who, token) in [("anonymous", None), ("viewer", Some(viewer.as_str()))] {
+            for region in ["0", "1", "3"] {
+                for sort in ["new", "starPoint", "comment", "bookmark"] {
+                    // The whole list, sorted in memory (the unpaged request).
+                    let path = format!("/course/all?region={region}&sort={sort}");
+                    let full = get_as(&app, &path, token).await.json();
+                    let full_feed = stable(&full["data"]["feed"]);
+                    let ranking = stable(&full["data"]["rankingFeed"]);
+                    for page_size in [4usize, 6] {
+                        for page in 1..=full_feed.len() / page_size + 2 {
+                            let paged = get_as(
+                                &app,
+                                &format!("{path}&page={page}&size={page_size}"),
+                                token,
+                            )
+                            .await;
+                            let body = paged.json();
+                            let want: Vec<Value> = full_feed
+                                .iter()
+                                .skip((page - 1) * page_size)
+                                .take(page_size)
+                                .cloned()
+                                .collect();
+                            assert_eq!(
+                                stable(&body["data"]["feed"]),
+                                want,
+                                "{size} courses, {who}, region {region}, {sort}, page {page} of {page_size}"
+                            );
+                            assert_eq!(stable(&body["data"]["rankingFeed"]), ranking);
+                            assert_eq!(body.get("preferData"), full.get("preferData"));
+                            let most = if token.is_some() { 4 } else { 3 };
+                            assert!(
+                                paged.ddb_calls() <= most,
+                                "{size} courses, {sort}: {} calls",
+                                paged.ddb_calls()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // The viewer's preferred region picks the ranking pool.
+        set_profile(&app, &viewer_id, "likeLocation", "1").await;
+        let full = get_as(&app, "/course/all?region=0&sort=new", Some(&viewer)).await;
+        let paged = get_as(
+            &app,
+            "/course/all?region=0&sort=new&page=1&size=6",
+            Some(&viewer),
+        )
+        .await;
+        assert_eq!(
+            stable(&paged.json()["data"]["rankingFeed"]),
+            stable(&full.json()["data"]["rankingFeed"])
+        );
+        assert!(
+            full.json()["data"]["rankingFeed"]
+                .as_array()
+                .expect("ranking")
+                .iter()
+                .all(|c| c["region"] == 1)
+        );
+        set_profile(&app, &viewer_id, "likeLocation", "0").await;
+    }
+}
+
+/// The stored ordering keys of a course: `META`'s rank, and each `CORDER#` entry.
+async fn stored_keys(app: &TestApp, course_id: &str) -> (Course, HashMap<String, (String, String)>) {
+    let meta_items = partition(app, &keys::course_pk(course_id)).await;
+    let meta = meta_items
+        .into_iter()
+        .find(|i| i.get("SK") == Some(&AttributeValue::S("META".into())))
+        .expect("META");
+    let text = |item: &HashMap<String, AttributeValue>, name: &str| match item.get(name) {
+        Some(AttributeValue::N(v) | AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    let mut found = HashMap::new();
+    found.insert(
+        "rank".to_owned(),
+        (text(&meta, "ORDN"), text(&meta, "ORDRPK")),
+    );
+    for item in partition(app, &format!("CORDER#{course_id}")).await {
+        found.insert(text(&item, "SK"), (text(&item, "ORDN"), text(&item, "ORDRPK")));
+    }
+    let course: Course = serde_dynamo::from_item(meta).expect("course");
+    (course, found)
+}
+
+fn assert_keys_follow_counts(course: &Course, stored: &HashMap<String, (String, String)>) {
+    for order in [
+        CourseOrder::Rank,
+        CourseOrder::Star,
+        CourseOrder::Comment,
+        CourseOrder::Bookmark,
+    ] {
+        let (number, region_pk) = stored.get(order.name()).expect("an entry per ordering");
+        assert_eq!(
+            *number,
+            order.key(course).to_string(),
+            "{} of {course:?}",
+            order.name()
+        );
+        assert_eq!(
+            *region_pk,
+            keys::course_order_region_pk(order.name(), course.region)
+        );
+    }
+}
+
+#[tokio::test]
+async fn ordering_keys_agree_with_the_counts_after_concurrent_writes() {
+    let app = spawn_app().await;
+    let (_, author) = app.login_as("author").await;
+    let id = crate::course::create_course(&app, &author, "붐비는 코스", "서울 마포구").await;
+    let mut fans = Vec::new();
+    for i in 0..12 {
+        fans.push(app.login_as(&format!("fan{i}")).await.1);
+    }
+    let bookmark = format!("/course/{id}/bookmark");
+    let star = format!("/course/{id}/starPoint");
+    let detail = format!("/course/detail/{id}");
+    let comment = format!("/comment/course/{id}");
+    let work = fans.iter().enumerate().map(|(i, token)| {
+        let (app, bookmark, star, detail, comment) = (&app, &bookmark, &star, &detail, &comment);
+        async move {
+            // Everyone at once: a bookmark (some toggle twice), a rating (some
+            // change it), a view and a comment.
+            let toggles = 1 + i % 2;
+            for _ in 0..toggles {
+                send(app, reqwest::Method::PATCH, bookmark, token).await;
+            }
+            patch_json(app, star, token, &json!({ "myStarPoint": (i % 5) + 1 })).await;
+            if i % 3 == 0 {
+                patch_json(app, star, token, &json!({ "myStarPoint": Value::Null })).await;
+            }
+            app.get(detail, token).await;
+            app.send(
+                app.http
+                    .post(app.url(comment))
+                    .bearer_auth(token)
+                    .json(&json!({ "content": "또 올게요" })),
+            )
+            .await;
+        }
+    });
+    join_all(work).await;
+    let (course, stored) = stored_keys(&app, &id).await;
+    assert_eq!(course.bookmark_count, 6, "half toggled twice");
+    assert_eq!(course.star_count, 8, "every third cleared theirs");
+    assert_eq!(course.comment_count, 12);
+    assert_eq!(course.click_cnt, 12);
+    assert_keys_follow_counts(&course, &stored);
+
+    // Deleting comments concurrently moves the keys back down with the count.
+    let comments = app
+        .request(reqwest::Method::GET, &comment, Some("Bearer undefined"))
+        .await
+        .json();
+    let ids: Vec<String> = comments["data"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .take(5)
+        .map(|c| c["commentId"].as_str().expect("id").to_owned())
+        .collect();
+    let owners: Vec<&String> = fans.iter().collect();
+    join_all(ids.iter().map(|cid| {
+        let app = &app;
+        let owners = &owners;
+        async move {
+            // Only its author may delete a comment: try every fan.
+            for token in owners.iter() {
+                let reply = send(app, reqwest::Method::DELETE, &format!("/comment/{cid}"), token).await;
+                if reply.status == 200 && reply.json()["success"] == true {
+                    break;
+                }
+            }
+        }
+    }))
+    .await;
+    let (course, stored) = stored_keys(&app, &id).await;
+    assert_eq!(course.comment_count, 7);
+    assert_keys_follow_counts(&course, &stored);
+
+    // An edit that moves the course to another region moves every entry.
+    let kept = format!("https://cdn.example/w_758/{}", course.images[0]);
+    let edited = crate::course::send_multipart(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/course/{id}"),
+        &author,
+        &[
+            crate::course::Part::Text("courseImageUrl", &kept),
+            crate::course::Part::Text("location", "제주특별자치도 제주시 삼양동"),
+        ],
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    let (course, stored) = stored_keys(&app, &id).await;
+    assert_eq!(course.region, 9);
+    assert_keys_follow_counts(&course, &stored);
+    let jeju = get_as(&app, "/course/all?region=9&sort=comment&page=1&size=6", None).await;
+    assert_eq!(jeju.json()["data"]["feed"][0]["courseId"], id.as_str());
+    let seoul = get_as(&app, "/course/all?region=1&sort=comment&page=1&size=6", None).await;
+    assert_eq!(seoul.json()["data"]["feed"], json!([]));
+}
+
+/// A run stored directly, in `region`, `days` ahead at `hour:minute`.
+async fn stored_run(app: &TestApp, i: u32, region: u8, days: i64, hour: u32) -> Group {
+    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let date = today + Duration::days(days);
+    let time = chrono::NaiveTime::from_hms_opt(hour, (i % 4) * 15, 0).expect("time");
+    let created = instant_key(Utc::now());
+    let thema = ["산", "도시", "트랙"][(i % 3) as usize];
+    let group: Group = serde_json::from_value(json!({
+        "groupId": format!("g{i:04}"),
+        "userId": format!("host{i}"),
+        "title": format!("run {i}"),
+        "maxPeople": 5,
+        "date": date.format("%Y-%m-%d").to_string(),
+        "standbyTime": time.format("%H:%M:%S").to_string(),
+        "startsAt": instant_key(start_instant(date, time)),
+        "distance": f64::from(i % 20),
+        "speed": "pace",
+        "location": "서울 서초구",
+        "region": region,
+        "timecode": shared::domain::group::time_bucket(time),
+        "thema": thema,
+        "applyCount": 1,
+        "createdAt": created,
+        "updatedAt": created,
+    }))
+    .expect("group");
+    let host: shared::domain::group::Member = serde_json::from_value(json!({
+        "applyId": group.group_id,
+        "groupId": group.group_id,
+        "userId": group.user_id,
+        "hostId": group.user_id,
+        "startsAt": group.starts_at,
+        "attendance": false,
+        "evaluation": 0,
+        "appliedAt": created,
+    }))
+    .expect("member");
+    let text: shared::domain::group::GroupText =
+        serde_json::from_value(json!({ "mapLatLng": "[]" })).expect("text");
+    let profile = shared::domain::user::User::new(
+        group.user_id.clone(),
+        "host".into(),
+        String::new(),
+        "kakao".into(),
+    );
+    app.app.db.create_user(&profile).await.expect("host");
+    app.app
+        .db
+        .create_group(&group, &text, &host, 0)
+        .await
+        .expect("run");
+    group
+}
+
+fn ids(reply: &Reply) -> Vec<String> {
+    reply.json()["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|g| g["groupId"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn filtered_run_feed_pages_equal_a_full_sort_at_several_sizes() {
+    let app = spawn_app().await;
+    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let mut all: Vec<Group> = Vec::new();
+    let mut next = 0u32;
+    let filters = [
+        "region=1",
+        "region=2/9/",
+        "region=1&thema=트랙/",
+        "time=2/5/&region=1",
+        "distance=1/4/",
+        "region=2&distance=3",
+        "thema=산/도시/&time=4",
+    ];
+    for size in [12u32, 60, 150] {
+        while next < size {
+            let i = next;
+            // Region 1 dominates; a few in 2 and 9; days −2..20, all hours.
+            let region = match i % 7 {
+                0 => 2,
+                1 => 9,
+                _ => 1,
+            };
+            let days = i64::from(i % 23) - 2;
+            all.push(stored_run(&app, i, region, days, (i * 5) % 24).await);
+            next += 1;
+        }
+        let now = app.app.clock.now();
+        let from = (today + Duration::days(3)).format("%Y-%m-%d").to_string();
+        let to = (today + Duration::days(11)).format("%Y-%m-%d").to_string();
+        let dated = format!("date={from}/{to}/&region=1");
+        let mut cases: Vec<String> = filters.iter().map(|f| (*f).to_owned()).collect();
+        cases.push(dated.clone());
+        cases.push(format!("{dated}&finish=1"));
+        cases.push("region=1&finish=1".to_owned());
+        for filter in &cases {
+            let everything = app
+                .request(
+                    reqwest::Method::GET,
+                    &format!("/group/all?{filter}"),
+                    Some("Bearer undefined"),
+                )
+                .await;
+            let full = ids(&everything);
+            // The unpaged list is the full sort of the matching runs.
+            let parsed = {
+                let q: HashMap<String, String> = filter
+                    .split('&')
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                let get = |k: &str| q.get(k).map(String::as_str);
+                shared::domain::group::FeedFilter::parse(
+                    get("date"),
+                    get("region"),
+                    get("time"),
+                    get("distance"),
+                    get("thema"),
+                    get("finish"),
+                )
+            };
+            let recruiting = shared::domain::group::recruiting_from(now);
+            let mut expected: Vec<Group> = all
+                .iter()
+                .filter(|g| {
+                    parsed.matches(g)
+                        && (parsed.include_finished || g.starts_at.as_str() >= recruiting.as_str())
+                })
+                .cloned()
+                .collect();
+            sort_for_list(&mut expected, now);
+            let want: Vec<String> = expected.iter().map(|g| g.group_id.clone()).collect();
+            assert_eq!(full, want, "{size} runs, {filter}: unpaged");
+            for page_size in [4usize, 6] {
+                for page in 1..=full.len() / page_size + 2 {
+                    let reply = app
+                        .request(
+                            reqwest::Method::GET,
+                            &format!("/group/all?{filter}&page={page}&size={page_size}"),
+                            Some("Bearer undefined"),
+                        )
+                        .await;
+                    let got = ids(&reply);
+                    let want: Vec<String> = full
+                        .iter()
+                        .skip((page - 1) * page_size)
+                        .take(page_size)
+                        .cloned()
+                        .collect();
+                    assert_eq!(got, want, "{size} runs, {filter}, page {page} of {page_size}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_region_page_costs_the_same_calls_however_many_runs_other_regions_hold() {
+    let app = spawn_app().await;
+    let mut i = 0;
+    for _ in 0..8 {
+        stored_run(&app, i, 9, 2 + i64::from(i), 7).await;
+        i += 1;
+    }
+    let jeju = "/group/all?region=9&page=1&size=6";
+    let before = app
+        .request(reqwest::Method::GET, jeju, Some("Bearer undefined"))
+        .await;
+    assert_eq!(ids(&before).len(), 6);
+    // 300 runs elsewhere, on the same days: the Jeju page reads none of them.
+    for _ in 0..300 {
+        stored_run(&app, i, 1, 2 + i64::from(i % 8), (i * 3) % 24).await;
+        i += 1;
+    }
+    let after = app
+        .request(reqwest::Method::GET, jeju, Some("Bearer undefined"))
+        .await;
+    assert_eq!(ids(&after), ids(&before));
+    assert_eq!(before.ddb_calls(), 2, "one Query + one BatchGetItem");
+    assert_eq!(after.ddb_calls(), 2, "one Query + one BatchGetItem");
+    let prefer_calls = {
+        let (user, token) = app.login_as("jeju").await;
+        set_profile(&app, &user, "likeLocation", "9").await;
+        app.get("/group/prefer?page=1&size=6", &token).await.ddb_calls()
+    };
+    assert_eq!(prefer_calls, 3, "auth + one Query + one BatchGetItem");
+}
