@@ -503,3 +503,73 @@ async fn a_region_page_costs_the_same_calls_however_many_runs_other_regions_hold
     };
     assert_eq!(prefer_calls, 3, "auth + one Query + one BatchGetItem");
 }
+
+/// Every page (up to `pages`) of sizes 3, 6 and 7 equals the slice of the unpaged list.
+async fn check_pages(app: &TestApp, filter: &str, pages: usize) {
+    let full = ids(&app
+        .request(
+            reqwest::Method::GET,
+            &format!("/group/all?{filter}"),
+            Some("Bearer undefined"),
+        )
+        .await);
+    for size in [3usize, 6, 7] {
+        for page in 1..=(full.len() / size + 1).min(pages) {
+            let reply = app
+                .request(
+                    reqwest::Method::GET,
+                    &format!("/group/all?{filter}page={page}&size={size}"),
+                    Some("Bearer undefined"),
+                )
+                .await;
+            let want: Vec<String> = full.iter().skip((page - 1) * size).take(size).cloned().collect();
+            assert_eq!(ids(&reply), want, "{filter} page {page} of {size}");
+        }
+    }
+}
+
+async fn seed_dense(app: &TestApp, start: u32, count: u32) {
+    for n in start..start + count {
+        let region = if n % 5 == 0 { 2 } else { 1 };
+        let (days, hour) = if n % 11 == 0 { (4, 9) } else { (3, 6 + (n % 5) * 3) };
+        stored_run(app, n, region, days, hour).await;
+    }
+}
+
+#[tokio::test]
+async fn a_dense_day_is_read_backwards_for_its_page_with_ties_in_list_order() {
+    let app = spawn_app().await;
+    // Day 3 holds many runs at only five distinct start times (ties broken
+    // by id in the list, the other way in the index); a few runs on day 4.
+    seed_dense(&app, 0, 40).await;
+    let mut calls_before = Vec::new();
+    for filter in ["", "region=1&", "region=1&thema=산/&"] {
+        check_pages(&app, filter, usize::MAX).await;
+        let first = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/group/all?{filter}page=1&size=6"),
+                Some("Bearer undefined"),
+            )
+            .await;
+        calls_before.push(first.ddb_calls());
+    }
+    // Ten times as many runs that day: the first page costs the same.
+    seed_dense(&app, 40, 400).await;
+    for (n, filter) in ["", "region=1&", "region=1&thema=산/&"].iter().enumerate() {
+        let first = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/group/all?{filter}page=1&size=6"),
+                Some("Bearer undefined"),
+            )
+            .await;
+        check_pages(&app, filter, 4).await;
+        assert!(
+            first.ddb_calls() <= 4 && calls_before[n] <= 4,
+            "{filter}: {} → {} calls",
+            calls_before[n],
+            first.ddb_calls()
+        );
+    }
+}

@@ -152,7 +152,7 @@ pub async fn feed_in(
     // The rest, forwards in growing chunks. The first chunk is sized to cover
     // the first days of a typical feed in one Query (a sparse feed is read to
     // its end by it); the next ones double.
-    let low = from.map_or(closed_key.clone(), |f| {
+    let mut low = from.map_or(closed_key.clone(), |f| {
         f.max(closed_key.as_str()).to_owned()
     });
     if until.is_some_and(|u| u <= low.as_str()) {
@@ -171,6 +171,10 @@ pub async fn feed_in(
             _ => i64::MAX,
         };
         let read = page.len();
+        let last_day = page
+            .last()
+            .filter(|g| g.days_from_today(now) >= 1)
+            .and_then(Group::kst_date);
         found.extend(page.into_iter().filter(|g| matches(g)));
         let known = found
             .iter()
@@ -180,11 +184,90 @@ pub async fn feed_in(
         if known >= needed || next.is_none() {
             break;
         }
+        // A dense day: the chunk ended inside day D (D ≥ 1 days ahead) and
+        // the page needs `rest` more runs of list number D. Those are day D's
+        // runs latest first (before today's runs D hours ahead, which are all
+        // read), so day D is read backwards for `rest` of them instead of
+        // forwards to its end: O(page), however many runs day D holds.
+        if let Some(day) = last_day {
+            let day_low = instant_key(start_instant(day, chrono::NaiveTime::MIN));
+            let day_high = instant_key(start_instant(
+                day + chrono::Duration::days(1),
+                chrono::NaiveTime::MIN,
+            ));
+            let high = until.map_or(day_high.clone(), |u| u.min(day_high.as_str()).to_owned());
+            let rest = needed - known;
+            let from_day = day_low.max(low.clone());
+            let (tail, complete) =
+                read_latest(app, &scope, &from_day, &high, rest, &matches).await?;
+            found.retain(|g| g.kst_date() != Some(day));
+            let got = tail.len();
+            found.extend(tail);
+            if got >= rest || !complete || until.is_some_and(|u| u <= day_high.as_str()) {
+                break;
+            }
+            // Day D had fewer: every run of number ≤ D is known; go on after it.
+            low = day_high;
+            after = None;
+            continue;
+        }
         after = next;
         chunk = (chunk * 2).min(200);
     }
     sort_for_list(&mut found, now);
     Ok(found)
+}
+
+/// The latest `wanted` matching runs in `[low, high)`, read backwards (all
+/// of them when there are fewer), plus every run sharing the start of the
+/// `wanted`-th when that start continues past it (the list breaks such ties
+/// by id, the index the other way): one more Query for that one instant.
+/// Returns the runs and whether the range was read to its start.
+async fn read_latest(
+    app: &App,
+    scope: &Scope,
+    low: &str,
+    high: &str,
+    wanted: usize,
+    matches: &impl Fn(&Group) -> bool,
+) -> anyhow::Result<(Vec<Group>, bool)> {
+    let mut found: Vec<Group> = Vec::new();
+    let mut after = None;
+    // Sized like the forward chunks: room for filters that skip some runs.
+    let limit = (wanted * 3 + 16).min(200) as i32;
+    let complete = loop {
+        let (page, next) = app
+            .db
+            .groups_page_in(scope.region, Some(low), Some(high), true, after, limit)
+            .await?;
+        found.extend(page.into_iter().filter(|g| matches(g)));
+        match next {
+            Some(key) if found.len() <= wanted => after = Some(key),
+            Some(_) => break false,
+            None => break true,
+        }
+    };
+    let straddling = match (wanted.checked_sub(1).and_then(|i| found.get(i)), found.get(wanted)) {
+        (Some(a), Some(b)) if a.starts_at == b.starts_at => Some(a.starts_at.clone()),
+        _ => None,
+    };
+    if let Some(instant) = straddling {
+        // Every run of that instant: keys `<instant>#<id>` lie between the
+        // bare instant and `<instant>#~`.
+        let tied = read_range(
+            app,
+            scope,
+            Some(&instant),
+            Some(&format!("{instant}#~")),
+            false,
+            None,
+            matches,
+        )
+        .await?;
+        found.retain(|g| g.starts_at != instant);
+        found.extend(tied);
+    }
+    Ok((found, complete))
 }
 
 /// Every matching run in `[low, high)`, or the first `limit` matching ones.
