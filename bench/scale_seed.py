@@ -87,7 +87,7 @@ def user_id(token):
 
 
 def login(i):
-    account = {"nickname": f"s{K}u{i}", "password": "pw"}
+    account = {"nickname": f"u{i}", "password": "pw"}
     call("POST", "/testSignup", account)
     token = call("POST", "/testlogin", account)["token"]
     call("PATCH", "/auth/userLike", {"likeLocation": str(i % 9 + 1), "likeDistance": str(i % 4 + 1),

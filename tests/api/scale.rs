@@ -573,3 +573,38 @@ async fn a_dense_day_is_read_backwards_for_its_page_with_ties_in_list_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_alarm_list_shows_the_newest_hundred_whatever_the_history() {
+    use shared::domain::alarm::{Alarm, category};
+    let app = spawn_app().await;
+    let (user, token) = app.login_as("alarms").await;
+    let base = Utc::now() - Duration::days(30);
+    let alarms: Vec<Alarm> = (0..130)
+        .map(|i| {
+            let mut alarm = Alarm::for_group(
+                category::UPDATE,
+                &user,
+                &format!("g{i:03}"),
+                &format!("run {i}"),
+                &instant_key(base + Duration::minutes(i)),
+            );
+            alarm.check = i % 2 == 0;
+            alarm
+        })
+        .collect();
+    app.app.db.put_alarms(&alarms).await.expect("alarms");
+    let reply = app.get("/alarm", &token).await;
+    let body = reply.json();
+    let titles: Vec<&str> = body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|a| a["groupTitle"].as_str().expect("title"))
+        .collect();
+    let newest: Vec<String> = (30..130).rev().map(|i| format!("run {i}")).collect();
+    assert_eq!(titles, newest, "the newest 100, newest first");
+    assert_eq!(body["count"], 100);
+    assert_eq!(body["unreadCount"], 50, "unread among those shown");
+    assert!(reply.ddb_calls() <= 3, "auth + one Query (+ one BatchGetItem): {}", reply.ddb_calls());
+}

@@ -10,14 +10,21 @@ use shared::{ApiError, ApiResult, App};
 
 const LIST_FAILED: &str = "알람 불러오기에 실패하였습니다";
 const READ_FAILED: &str = "새 알람 모두 읽기에 실패했습니다";
+/// `GET /alarm` lists the newest 100 alarms (a drop-down; docs/data-model.md
+/// A1): its cost stays the same however many alarms a user collected.
+const ALARM_LIST_LIMIT: usize = 100;
 
-/// GET /alarm — the caller's alarms, newest first, with the unread count
+/// GET /alarm — the caller's newest alarms (at most 100), with the unread count among them
 /// (one Query + one BatchGetItem of the parent comments of reply alarms).
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let me = auth::optional_user(app, &req)
         .await?
         .ok_or_else(|| ApiError::bad_request(LIST_FAILED))?;
-    let alarms = app.db.alarms(me.user_id()).await.or_fail(LIST_FAILED)?;
+    let alarms = app
+        .db
+        .latest_alarms(me.user_id(), ALARM_LIST_LIMIT)
+        .await
+        .or_fail(LIST_FAILED)?;
     let comment_keys: Vec<_> = alarms
         .iter()
         .filter(|a| a.alarm.category == category::RECOMMENT)

@@ -67,15 +67,38 @@ impl Db {
             .context("query alarms")?;
         let mut alarms = Vec::with_capacity(items.len());
         for item in items {
-            let comment_sk = text(&item, "commentSK").map(str::to_owned);
-            let alarm: Alarm = serde_dynamo::from_item(item).context("decode alarm")?;
-            let post = match (&alarm.group_id, &alarm.course_id) {
-                (Some(g), _) => Some(keys::post_pk(PostKind::Group, g)),
-                (None, Some(c)) => Some(keys::post_pk(PostKind::Course, c)),
-                _ => None,
-            };
-            let comment_key = post.zip(comment_sk).map(|(pk, sk)| Key { pk, sk });
-            alarms.push(StoredAlarm { alarm, comment_key });
+            alarms.push(stored_alarm(item)?);
+        }
+        Ok(alarms)
+    }
+
+    /// The `limit` newest alarms of a user (one Query, backwards, `Limit`):
+    /// what `GET /alarm`'s drop-down shows, whatever the user's history.
+    pub async fn latest_alarms(
+        &self,
+        user_id: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<StoredAlarm>> {
+        let mut found = Vec::new();
+        let mut after = None;
+        while found.len() < limit {
+            let out = self
+                .alarm_query(user_id)
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(after.take())
+                .send()
+                .await
+                .context("query alarms")?;
+            found.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => after = Some(k),
+                _ => break,
+            }
+        }
+        let mut alarms = Vec::with_capacity(found.len());
+        for item in found {
+            alarms.push(stored_alarm(item)?);
         }
         Ok(alarms)
     }
@@ -108,4 +131,16 @@ impl Db {
         }
         self.batch_write(requests).await.context("mark alarms read")
     }
+}
+
+fn stored_alarm(item: super::Item) -> anyhow::Result<StoredAlarm> {
+    let comment_sk = text(&item, "commentSK").map(str::to_owned);
+    let alarm: Alarm = serde_dynamo::from_item(item).context("decode alarm")?;
+    let post = match (&alarm.group_id, &alarm.course_id) {
+        (Some(g), _) => Some(keys::post_pk(PostKind::Group, g)),
+        (None, Some(c)) => Some(keys::post_pk(PostKind::Course, c)),
+        _ => None,
+    };
+    let comment_key = post.zip(comment_sk).map(|(pk, sk)| Key { pk, sk });
+    Ok(StoredAlarm { alarm, comment_key })
 }
