@@ -46,7 +46,11 @@ async fn exercise(app: &TestApp, course: &Course, i: usize, users: &[(String, St
         db.toggle_bookmark(course, user).await.expect("bookmark");
     }
     for (k, (user, _)) in users.iter().enumerate().take(i % 3) {
-        let star = if i % 6 == 1 { 4 } else { ((i + k) % 5 + 1) as i64 };
+        let star = if i % 6 == 1 {
+            4
+        } else {
+            ((i + k) % 5 + 1) as i64
+        };
         db.rate_course(&course.course_id, user, Some(star))
             .await
             .expect("rate");
@@ -171,7 +175,10 @@ async fn course_feed_pages_and_rankings_equal_a_full_sort_at_several_sizes() {
 }
 
 /// The stored ordering keys of a course: `META`'s rank, and each `CORDER#` entry.
-async fn stored_keys(app: &TestApp, course_id: &str) -> (Course, HashMap<String, (String, String)>) {
+async fn stored_keys(
+    app: &TestApp,
+    course_id: &str,
+) -> (Course, HashMap<String, (String, String)>) {
     let meta_items = partition(app, &keys::course_pk(course_id)).await;
     let meta = meta_items
         .into_iter()
@@ -187,7 +194,10 @@ async fn stored_keys(app: &TestApp, course_id: &str) -> (Course, HashMap<String,
         (text(&meta, "ORDN"), text(&meta, "ORDRPK")),
     );
     for item in partition(app, &format!("CORDER#{course_id}")).await {
-        found.insert(text(&item, "SK"), (text(&item, "ORDN"), text(&item, "ORDRPK")));
+        found.insert(
+            text(&item, "SK"),
+            (text(&item, "ORDN"), text(&item, "ORDRPK")),
+        );
     }
     let course: Course = serde_dynamo::from_item(meta).expect("course");
     (course, found)
@@ -277,7 +287,13 @@ async fn ordering_keys_agree_with_the_counts_after_concurrent_writes() {
         async move {
             // Only its author may delete a comment: try every fan.
             for token in owners.iter() {
-                let reply = send(app, reqwest::Method::DELETE, &format!("/comment/{cid}"), token).await;
+                let reply = send(
+                    app,
+                    reqwest::Method::DELETE,
+                    &format!("/comment/{cid}"),
+                    token,
+                )
+                .await;
                 if reply.status == 200 && reply.json()["success"] == true {
                     break;
                 }
@@ -306,9 +322,19 @@ async fn ordering_keys_agree_with_the_counts_after_concurrent_writes() {
     let (course, stored) = stored_keys(&app, &id).await;
     assert_eq!(course.region, 9);
     assert_keys_follow_counts(&course, &stored);
-    let jeju = get_as(&app, "/course/all?region=9&sort=comment&page=1&size=6", None).await;
+    let jeju = get_as(
+        &app,
+        "/course/all?region=9&sort=comment&page=1&size=6",
+        None,
+    )
+    .await;
     assert_eq!(jeju.json()["data"]["feed"][0]["courseId"], id.as_str());
-    let seoul = get_as(&app, "/course/all?region=1&sort=comment&page=1&size=6", None).await;
+    let seoul = get_as(
+        &app,
+        "/course/all?region=1&sort=comment&page=1&size=6",
+        None,
+    )
+    .await;
     assert_eq!(seoul.json()["data"]["feed"], json!([]));
 }
 
@@ -465,7 +491,10 @@ async fn filtered_run_feed_pages_equal_a_full_sort_at_several_sizes() {
                         .take(page_size)
                         .cloned()
                         .collect();
-                    assert_eq!(got, want, "{size} runs, {filter}, page {page} of {page_size}");
+                    assert_eq!(
+                        got, want,
+                        "{size} runs, {filter}, page {page} of {page_size}"
+                    );
                 }
             }
         }
@@ -499,7 +528,9 @@ async fn a_region_page_costs_the_same_calls_however_many_runs_other_regions_hold
     let prefer_calls = {
         let (user, token) = app.login_as("jeju").await;
         set_profile(&app, &user, "likeLocation", "9").await;
-        app.get("/group/prefer?page=1&size=6", &token).await.ddb_calls()
+        app.get("/group/prefer?page=1&size=6", &token)
+            .await
+            .ddb_calls()
     };
     assert_eq!(prefer_calls, 3, "auth + one Query + one BatchGetItem");
 }
@@ -522,7 +553,12 @@ async fn check_pages(app: &TestApp, filter: &str, pages: usize) {
                     Some("Bearer undefined"),
                 )
                 .await;
-            let want: Vec<String> = full.iter().skip((page - 1) * size).take(size).cloned().collect();
+            let want: Vec<String> = full
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .cloned()
+                .collect();
             assert_eq!(ids(&reply), want, "{filter} page {page} of {size}");
         }
     }
@@ -531,7 +567,11 @@ async fn check_pages(app: &TestApp, filter: &str, pages: usize) {
 async fn seed_dense(app: &TestApp, start: u32, count: u32) {
     for n in start..start + count {
         let region = if n % 5 == 0 { 2 } else { 1 };
-        let (days, hour) = if n % 11 == 0 { (4, 9) } else { (3, 6 + (n % 5) * 3) };
+        let (days, hour) = if n % 11 == 0 {
+            (4, 9)
+        } else {
+            (3, 6 + (n % 5) * 3)
+        };
         stored_run(app, n, region, days, hour).await;
     }
 }
@@ -606,5 +646,9 @@ async fn the_alarm_list_shows_the_newest_hundred_whatever_the_history() {
     assert_eq!(titles, newest, "the newest 100, newest first");
     assert_eq!(body["count"], 100);
     assert_eq!(body["unreadCount"], 50, "unread among those shown");
-    assert!(reply.ddb_calls() <= 3, "auth + one Query (+ one BatchGetItem): {}", reply.ddb_calls());
+    assert!(
+        reply.ddb_calls() <= 3,
+        "auth + one Query (+ one BatchGetItem): {}",
+        reply.ddb_calls()
+    );
 }

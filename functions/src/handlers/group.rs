@@ -448,7 +448,10 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
             let matches = |g: &Group| filter.matches(g);
             match filter.region_partitions() {
                 None => {
-                    let scope = services::groups::Scope { region: None, until };
+                    let scope = services::groups::Scope {
+                        region: None,
+                        until,
+                    };
                     services::groups::feed_in(app, scope, from.as_deref(), matches, needed).await
                 }
                 Some(regions) => {

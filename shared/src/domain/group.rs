@@ -525,8 +525,14 @@ impl FeedFilter {
             Some(Some((from, to))) => {
                 let day_after = to.succ_opt().ok_or(())?;
                 Ok((
-                    Some(crate::time::instant_key(start_instant(*from, NaiveTime::MIN))),
-                    Some(crate::time::instant_key(start_instant(day_after, NaiveTime::MIN))),
+                    Some(crate::time::instant_key(start_instant(
+                        *from,
+                        NaiveTime::MIN,
+                    ))),
+                    Some(crate::time::instant_key(start_instant(
+                        day_after,
+                        NaiveTime::MIN,
+                    ))),
                 ))
             }
         }

@@ -247,7 +247,10 @@ async fn read_latest(
             None => break true,
         }
     };
-    let straddling = match (wanted.checked_sub(1).and_then(|i| found.get(i)), found.get(wanted)) {
+    let straddling = match (
+        wanted.checked_sub(1).and_then(|i| found.get(i)),
+        found.get(wanted),
+    ) {
         (Some(a), Some(b)) if a.starts_at == b.starts_at => Some(a.starts_at.clone()),
         _ => None,
     };

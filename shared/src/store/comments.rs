@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::course::CourseOrder;
 use super::batch::query_all;
 use super::courses::text;
 use super::item::Stored;
@@ -16,6 +15,7 @@ use super::tx::s;
 use super::{Db, key_map};
 use crate::domain::alarm::Alarm;
 use crate::domain::comment::{Comment, Reply};
+use crate::domain::course::CourseOrder;
 
 /// What comments and alarms need of the post they hang on.
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -169,15 +169,18 @@ impl Db {
             .limited_query(index, attribute, &pk, limit.saturating_add(1), None)
             .await
             .context("query newest courses")?;
-        let mut courses: Vec<Course> =
-            serde_dynamo::from_items(items).context("decode courses")?;
+        let mut courses: Vec<Course> = serde_dynamo::from_items(items).context("decode courses")?;
         if let (Some(last), Some(next)) = (
             limit.checked_sub(1).and_then(|i| courses.get(i)),
             courses.get(limit),
         ) && last.created_at == next.created_at
         {
             let instant = last.created_at.clone();
-            let sk = if region.is_some() { keys::GSI3SK } else { keys::GSI1SK };
+            let sk = if region.is_some() {
+                keys::GSI3SK
+            } else {
+                keys::GSI1SK
+            };
             let query = self
                 .client
                 .query()

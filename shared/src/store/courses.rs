@@ -12,9 +12,9 @@ use serde::Serialize;
 use super::batch::query_all;
 use super::item::Stored;
 use super::keys::{self, Key};
+use super::tx::TxOutcome;
 use super::tx::{n, s};
 use super::{Db, Item, key_map};
-use super::tx::TxOutcome;
 use crate::domain::course::{Course, CourseOrder, StarSummary};
 use crate::domain::user::User;
 
@@ -444,9 +444,7 @@ impl Db {
                 ..course
             };
             let order = self.tx_order_set(&rated, CourseOrder::Star)?;
-            let outcome = self
-                .transact_retrying(vec![parts, update, order])
-                .await?;
+            let outcome = self.transact_retrying(vec![parts, update, order]).await?;
             if outcome.failed(1) {
                 // Gone, or rated meanwhile: read again.
                 continue;
@@ -613,7 +611,9 @@ impl Db {
 }
 
 /// Names `#region` (a reserved word) in a transaction's update part.
-fn with_region_name(mut part: aws_sdk_dynamodb::types::TransactWriteItem) -> aws_sdk_dynamodb::types::TransactWriteItem {
+fn with_region_name(
+    mut part: aws_sdk_dynamodb::types::TransactWriteItem,
+) -> aws_sdk_dynamodb::types::TransactWriteItem {
     if let Some(update) = part.update.as_mut() {
         update
             .expression_attribute_names

@@ -345,7 +345,12 @@ impl Db {
         limit: i32,
     ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
         let (index, pk_name, sk_name, pk) = match region {
-            None => (keys::GSI1, keys::GSI1PK, keys::GSI1SK, keys::GROUPS.to_owned()),
+            None => (
+                keys::GSI1,
+                keys::GSI1PK,
+                keys::GSI1SK,
+                keys::GROUPS.to_owned(),
+            ),
             Some(r) => (
                 keys::GSI3,
                 keys::GSI3PK,
