@@ -451,6 +451,7 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
                     let scope = services::groups::Scope {
                         region: None,
                         until,
+                        spread: filter.spread(),
                     };
                     services::groups::feed_in(app, scope, from.as_deref(), matches, needed).await
                 }
@@ -459,6 +460,7 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
                         app,
                         &regions,
                         until.as_deref(),
+                        filter.spread(),
                         from.as_deref(),
                         matches,
                         needed,
@@ -552,9 +554,17 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
                 g.region == region && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
             };
             let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
-            services::groups::feed_regions(app, &[region], None, from.as_deref(), matches, needed)
-                .await
-                .or_fail(LIST_FAILED)?
+            services::groups::feed_regions(
+                app,
+                &[region],
+                None,
+                if bucket.is_some() { 4 } else { 1 },
+                from.as_deref(),
+                matches,
+                needed,
+            )
+            .await
+            .or_fail(LIST_FAILED)?
         }
     };
     let page = rules::page(groups, page_no.as_deref(), size.as_deref());

@@ -538,6 +538,18 @@ impl FeedFilter {
         }
     }
 
+    /// How many runs of the read window one match costs, as if themes,
+    /// distance and time buckets were spread evenly (1 without those
+    /// filters): read chunks are sized by it, so a selective filter still
+    /// fills its page in one or two Queries.
+    pub fn spread(&self) -> usize {
+        let share =
+            |selected: Option<usize>, of: usize| selected.map_or(1, |n| of / n.clamp(1, of));
+        share(self.themas.as_ref().map(Vec::len), 6)
+            * share(self.distance_buckets.as_ref().map(Vec::len), 4)
+            * share(self.time_buckets.as_ref().map(Vec::len), 6)
+    }
+
     /// The regions whose partitions hold every match (`None`: all runs).
     pub fn region_partitions(&self) -> Option<Vec<u8>> {
         self.regions.as_ref().map(|r| {

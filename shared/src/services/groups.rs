@@ -82,6 +82,8 @@ pub async fn feed(
 pub struct Scope {
     pub region: Option<u8>,
     pub until: Option<String>,
+    /// Runs read per expected match (`FeedFilter::spread`; 0 or 1: none filtered out).
+    pub spread: usize,
 }
 
 /// [`feed`] over a [`Scope`]. Several regions: one read per region, merged
@@ -90,6 +92,7 @@ pub async fn feed_regions(
     app: &App,
     regions: &[u8],
     until: Option<&str>,
+    spread: usize,
     from: Option<&str>,
     matches: impl Fn(&Group) -> bool + Copy,
     needed: Option<usize>,
@@ -101,6 +104,7 @@ pub async fn feed_regions(
         let scope = Scope {
             region: Some(*r),
             until: until.map(str::to_owned),
+            spread,
         };
         feed_in(app, scope, from, matches, needed)
     });
@@ -160,7 +164,11 @@ pub async fn feed_in(
         return Ok(found);
     }
     let mut after = None;
-    let mut chunk = (need * 3 + 16).min(200) as i32;
+    // Filters that skip runs widen the chunks (up to 1 000, DynamoDB's 1 MB
+    // page holds about that many runs).
+    let spread = scope.spread.max(1);
+    let cap = if spread > 1 { 1000 } else { 200 };
+    let mut chunk = ((need * 3 + 16).saturating_mul(spread)).min(cap) as i32;
     loop {
         let (page, next) = app
             .db
@@ -212,7 +220,7 @@ pub async fn feed_in(
             continue;
         }
         after = next;
-        chunk = (chunk * 2).min(200);
+        chunk = (chunk * 2).min(cap as i32);
     }
     sort_for_list(&mut found, now);
     Ok(found)
@@ -234,7 +242,7 @@ async fn read_latest(
     let mut found: Vec<Group> = Vec::new();
     let mut after = None;
     // Sized like the forward chunks: room for filters that skip some runs.
-    let limit = (wanted * 3 + 16).min(200) as i32;
+    let limit = ((wanted * 3 + 16).saturating_mul(scope.spread.max(1))).min(1000) as i32;
     let complete = loop {
         let (page, next) = app
             .db
