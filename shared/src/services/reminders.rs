@@ -68,8 +68,8 @@ pub const SMS_CHUNK: usize = 10;
 /// the next minute's invocation takes it.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(40);
 
-/// What one invocation did (also logged).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// What one invocation did (also logged, and the function's result).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     /// Due reminders read from the index.
     pub due: usize,
