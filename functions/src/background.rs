@@ -235,7 +235,7 @@ pub fn rate_expression(expression: &str) -> Option<chrono::Duration> {
 pub const SCHEDULED_TIME: &str = "<aws.scheduler.scheduled-time>";
 
 /// Delivers every `rate(…)` schedule of `group` whose current period (of
-/// the app clock, aligned to the epoch) has not been delivered yet — once
+/// the app clock, aligned to the epoch) is not the one delivered last — once
 /// per call, however many periods passed (the dispatcher catches up by
 /// itself) — with the period's start as `<aws.scheduler.scheduled-time>`.
 /// `last` remembers the delivered periods. Returns how many fired.
@@ -276,7 +276,9 @@ pub async fn fire_rate_schedules(
             else {
                 continue;
             };
-            if last.get(name).is_some_and(|done| *done >= tick) {
+            // Any other period fires, also an earlier one (the dev clock was
+            // moved back): the dispatcher only sends what is still pending.
+            if last.get(name) == Some(&tick) {
                 continue;
             }
             last.insert(name.to_owned(), tick);
@@ -379,7 +381,10 @@ mod tests {
             rate_expression("rate(5 minutes)"),
             Some(chrono::Duration::minutes(5))
         );
-        assert_eq!(rate_expression("rate(2 hours)"), Some(chrono::Duration::hours(2)));
+        assert_eq!(
+            rate_expression("rate(2 hours)"),
+            Some(chrono::Duration::hours(2))
+        );
         assert_eq!(rate_expression("rate(0 minutes)"), None);
         assert_eq!(rate_expression("at(2026-06-01T07:00:00)"), None);
         assert_eq!(rate_expression("cron(* * * * ? *)"), None);

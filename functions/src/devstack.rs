@@ -201,7 +201,13 @@ pub async fn ensure_schedules(
     group: &str,
 ) -> anyhow::Result<()> {
     use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
-    if scheduler.get_schedule_group().name(group).send().await.is_err() {
+    if scheduler
+        .get_schedule_group()
+        .name(group)
+        .send()
+        .await
+        .is_err()
+    {
         scheduler
             .create_schedule_group()
             .name(group)
@@ -232,7 +238,9 @@ pub async fn ensure_schedules(
             )
             .target(
                 Target::builder()
-                    .arn(format!("arn:aws:lambda:ap-northeast-2:000000000000:function:{name}"))
+                    .arn(format!(
+                        "arn:aws:lambda:ap-northeast-2:000000000000:function:{name}"
+                    ))
                     .role_arn("arn:aws:iam::000000000000:role/local-scheduler")
                     .input(input)
                     .build()?,

@@ -3,8 +3,8 @@
 //! alarm-dispatch function's own `dispatch`, invoked with a scheduler tick
 //! while the app clock stands at the tick; SMS go to the fake SENS.
 
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -140,12 +140,7 @@ impl World {
             )
             .await;
         assert_eq!(reply.json()["success"], true, "{}", reply.text);
-        let hosted = self
-            .app()
-            .db
-            .hosted_groups(&host.id)
-            .await
-            .expect("hosted");
+        let hosted = self.app().db.hosted_groups(&host.id).await.expect("hosted");
         hosted
             .iter()
             .filter(|g| g.title == title)
@@ -355,8 +350,19 @@ async fn sms_or_lms_follows_the_estimated_length_of_the_text() {
     // 26 fixed bytes + "호스트" (6): a 47-byte title makes 79 (SMS), 48 makes 80 (LMS).
     let short = format!("{}{}", "러닝".repeat(11), "abc");
     let long = format!("{}{}", "러닝".repeat(12), "");
-    assert_eq!(short.encode_utf16().map(|u| if u > 127 { 2 } else { 1 }).sum::<usize>(), 47);
-    assert_eq!(long.encode_utf16().map(|u| if u > 127 { 2 } else { 1 }).sum::<usize>(), 48);
+    assert_eq!(
+        short
+            .encode_utf16()
+            .map(|u| if u > 127 { 2 } else { 1 })
+            .sum::<usize>(),
+        47
+    );
+    assert_eq!(
+        long.encode_utf16()
+            .map(|u| if u > 127 { 2 } else { 1 })
+            .sum::<usize>(),
+        48
+    );
     w.run(&host, &short, &w.date(0), "18:00").await;
     w.set_clock(Utc::now() + Duration::seconds(11));
     w.run(&host, &long, &w.date(0), "19:00").await;
@@ -426,7 +432,11 @@ async fn a_run_created_after_its_dday_time_gets_only_its_start_and_end_reminders
     let host = w.person("호스트", Some("010-4646-0001"), true).await;
     w.set_clock(w.at(0, "10:00"));
     w.run(&host, TITLE, &w.date(0), "18:00").await;
-    assert_eq!(w.tick(w.at(0, "10:01")).await.alarms, 0, "past due: skipped");
+    assert_eq!(
+        w.tick(w.at(0, "10:01")).await.alarms,
+        0,
+        "past due: skipped"
+    );
     assert_eq!(w.tick(w.at(0, "17:30")).await.alarms, 1);
     assert_eq!(w.tick(w.at(0, "23:00")).await.alarms, 1);
     assert_eq!(
@@ -480,7 +490,10 @@ async fn a_member_who_cancelled_gets_nothing_more_and_one_who_joined_late_gets_t
 
     w.tick(w.at(0, "08:00")).await;
     assert!(!w.toggle_apply(&leaver, &g).await, "cancelled");
-    assert!(w.toggle_apply(&late, &g).await, "joined after the D-day reminder");
+    assert!(
+        w.toggle_apply(&late, &g).await,
+        "joined after the D-day reminder"
+    );
     w.tick(w.at(0, "17:30")).await;
 
     assert_eq!(w.listed(&leaver).await, pairs(&[("Dday", "attendance")]));
@@ -533,7 +546,11 @@ async fn a_late_invocation_catches_up_every_reminder_still_worth_sending() {
     let host2 = w2.person("호스트", None, false).await;
     w2.run(&host2, TITLE, &w2.date(0), "18:00").await;
     let report = w2.tick(w2.at(1, "23:30")).await;
-    assert_eq!((report.alarms, report.dropped), (0, 3), "all three too late");
+    assert_eq!(
+        (report.alarms, report.dropped),
+        (0, 3),
+        "all three too late"
+    );
 }
 
 /// Fails the `nth` (1-based) TransactWriteItems call made through it: a
@@ -579,8 +596,7 @@ async fn crashing_copy(w: &World, nth: i32) -> &'static App {
         aws_sdk_dynamodb::Client::from_conf(conf),
         w.app().db.table.clone(),
     );
-    app.clock
-        .set_offset_seconds(w.app().clock.offset_seconds());
+    app.clock.set_offset_seconds(w.app().clock.offset_seconds());
     Box::leak(Box::new(app))
 }
 
@@ -603,7 +619,12 @@ async fn twelve_member_run(w: &World) -> Vec<Person> {
 
 async fn assert_each_once(w: &World, people: &[Person], messages: usize) {
     for p in people {
-        assert_eq!(w.listed(p).await.len(), 1, "one alarm row for {}", p.nickname);
+        assert_eq!(
+            w.listed(p).await.len(),
+            1,
+            "one alarm row for {}",
+            p.nickname
+        );
     }
     let sent = w.sens.messages();
     assert_eq!(sent.len(), messages, "SMS sent");
@@ -688,7 +709,10 @@ async fn sens_failing_leaves_send_phone_zero_and_never_sends_later() {
     w.run(&host, TITLE, &w.date(0), "18:00").await;
     w.sens.set_down(true);
     let report = w.tick(w.at(0, "08:00")).await;
-    assert_eq!((report.alarms, report.sms_sent, report.sms_failed), (1, 0, 1));
+    assert_eq!(
+        (report.alarms, report.sms_sent, report.sms_failed),
+        (1, 0, 1)
+    );
     assert_eq!(w.send_phones(&host, "Dday").await, [0]);
     w.sens.set_down(false);
     assert_eq!(w.tick(w.at(0, "08:01")).await.sms_sent, 0);
@@ -729,7 +753,10 @@ async fn thirty_applicants_cost_a_dozen_dynamodb_round_trips() {
     assert_eq!((report.alarms, report.sms_sent), (30, 30));
     // index query, lease, run + members, profiles + records, alarm rows,
     // 3 SMS chunks × (mark + record), finish = 12.
-    println!("DynamoDB round-trips for 30 recipients: {}", stats.ddb_calls());
+    println!(
+        "DynamoDB round-trips for 30 recipients: {}",
+        stats.ddb_calls()
+    );
     assert!(stats.ddb_calls() <= 12, "{} calls", stats.ddb_calls());
 }
 
@@ -759,14 +786,10 @@ async fn the_local_runner_fires_the_templates_schedule_as_the_dev_clock_passes()
         ),
     ] {
         w.set_clock(at + Duration::seconds(1));
-        let fired = functions::background::fire_rate_schedules(
-            w.app(),
-            &group,
-            &handler,
-            &mut delivered,
-        )
-        .await
-        .expect("runner");
+        let fired =
+            functions::background::fire_rate_schedules(w.app(), &group, &handler, &mut delivered)
+                .await
+                .expect("runner");
         assert_eq!(fired, 1, "one tick per minute");
         ticks += fired;
         assert_eq!(w.listed(&host).await, expected);
@@ -798,7 +821,10 @@ fn tagged(value: &serde_yaml::Value) -> String {
             t.tag,
             serde_yaml::to_string(&t.value).expect("yaml").trim()
         ),
-        other => serde_yaml::to_string(other).expect("yaml").trim().to_owned(),
+        other => serde_yaml::to_string(other)
+            .expect("yaml")
+            .trim()
+            .to_owned(),
     }
 }
 
@@ -811,7 +837,10 @@ fn the_template_invokes_the_dispatcher_every_minute_with_its_scheduled_time() {
     assert_eq!(p["ScheduleExpression"], "rate(1 minute)");
     assert_eq!(p["FlexibleTimeWindow"]["Mode"], "OFF");
     assert_eq!(tagged(&p["GroupName"]), "!Ref AlarmDispatchScheduleGroup");
-    assert_eq!(tagged(&p["Target"]["Arn"]), "!GetAtt AlarmDispatchFunction.Arn");
+    assert_eq!(
+        tagged(&p["Target"]["Arn"]),
+        "!GetAtt AlarmDispatchFunction.Arn"
+    );
     assert_eq!(
         tagged(&p["Target"]["RoleArn"]),
         "!GetAtt AlarmDispatchSchedulerRole.Arn"
@@ -825,7 +854,13 @@ fn the_template_invokes_the_dispatcher_every_minute_with_its_scheduled_time() {
         "alarm-dispatch"
     );
     let env = &function["Properties"]["Environment"]["Variables"];
-    for name in ["NCP_SENS_ID", "NCP_SENS_ACCESS", "NCP_SENS_SECRET", "SMS_FROM", "PHONE_KEY"] {
+    for name in [
+        "NCP_SENS_ID",
+        "NCP_SENS_ACCESS",
+        "NCP_SENS_SECRET",
+        "SMS_FROM",
+        "PHONE_KEY",
+    ] {
         assert!(!env[name].is_null(), "{name}");
     }
     let timeout = function["Properties"]["Timeout"].as_i64().expect("timeout");
@@ -842,7 +877,9 @@ fn the_scheduler_role_may_only_invoke_the_dispatcher_and_feed_its_dead_letter_qu
     let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
     assert_eq!(trust["Principal"]["Service"], "scheduler.amazonaws.com");
     assert!(!trust["Condition"]["StringEquals"]["aws:SourceAccount"].is_null());
-    let policies = role["Properties"]["Policies"].as_sequence().expect("policies");
+    let policies = role["Properties"]["Policies"]
+        .as_sequence()
+        .expect("policies");
     assert_eq!(policies.len(), 1);
     let statements: Vec<(String, String)> = policies[0]["PolicyDocument"]["Statement"]
         .as_sequence()
@@ -860,7 +897,10 @@ fn the_scheduler_role_may_only_invoke_the_dispatcher_and_feed_its_dead_letter_qu
         statements,
         pairs(&[
             ("lambda:InvokeFunction", "!GetAtt AlarmDispatchFunction.Arn"),
-            ("sqs:SendMessage", "!GetAtt AlarmDispatchDeadLetterQueue.Arn"),
+            (
+                "sqs:SendMessage",
+                "!GetAtt AlarmDispatchDeadLetterQueue.Arn"
+            ),
         ])
     );
 }

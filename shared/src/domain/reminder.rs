@@ -226,14 +226,26 @@ mod tests {
     #[test]
     fn the_three_reminders_fall_at_8_kst_30_minutes_before_and_at_the_finish() {
         let g = group("2026-06-13", "18:00:00", Some("20:30:00"));
-        assert_eq!(due_at(&g, Kind::Dday), Some(utc("2026-06-13T08:00:00+09:00")));
-        assert_eq!(due_at(&g, Kind::Start), Some(utc("2026-06-13T17:30:00+09:00")));
-        assert_eq!(due_at(&g, Kind::End), Some(utc("2026-06-13T20:30:00+09:00")));
+        assert_eq!(
+            due_at(&g, Kind::Dday),
+            Some(utc("2026-06-13T08:00:00+09:00"))
+        );
+        assert_eq!(
+            due_at(&g, Kind::Start),
+            Some(utc("2026-06-13T17:30:00+09:00"))
+        );
+        assert_eq!(
+            due_at(&g, Kind::End),
+            Some(utc("2026-06-13T20:30:00+09:00"))
+        );
     }
 
     #[test]
     fn a_run_before_9_kst_gets_no_dday_reminder_and_one_at_9_does() {
-        assert_eq!(due_at(&group("2026-06-13", "08:59:00", None), Kind::Dday), None);
+        assert_eq!(
+            due_at(&group("2026-06-13", "08:59:00", None), Kind::Dday),
+            None
+        );
         assert_eq!(
             due_at(&group("2026-06-13", "09:00:00", None), Kind::Dday),
             Some(utc("2026-06-13T08:00:00+09:00"))
@@ -243,15 +255,26 @@ mod tests {
     #[test]
     fn without_a_later_finish_time_the_end_is_an_hour_after_the_standby_time() {
         let none = group("2026-06-13", "18:00:00", None);
-        assert_eq!(due_at(&none, Kind::End), Some(utc("2026-06-13T19:00:00+09:00")));
+        assert_eq!(
+            due_at(&none, Kind::End),
+            Some(utc("2026-06-13T19:00:00+09:00"))
+        );
         let before = group("2026-06-13", "23:30:00", Some("23:00:00"));
-        assert_eq!(due_at(&before, Kind::End), Some(utc("2026-06-14T00:30:00+09:00")));
+        assert_eq!(
+            due_at(&before, Kind::End),
+            Some(utc("2026-06-14T00:30:00+09:00"))
+        );
     }
 
     #[test]
     fn past_due_reminders_are_not_scheduled() {
         let g = group("2026-06-13", "18:00:00", None);
-        let kinds = |now| upcoming(&g, utc(now)).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        let kinds = |now| {
+            upcoming(&g, utc(now))
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(kinds("2026-06-12T12:00:00+09:00"), Kind::ALL);
         assert_eq!(kinds("2026-06-13T08:00:00+09:00"), [Kind::Start, Kind::End]);
         assert_eq!(kinds("2026-06-13T10:00:00+09:00"), [Kind::Start, Kind::End]);
@@ -261,8 +284,14 @@ mod tests {
     fn reminders_go_stale_at_the_start_or_a_day_after_the_end() {
         let g = group("2026-06-13", "18:00:00", None);
         let start = utc("2026-06-13T18:00:00+09:00");
-        assert_eq!(stale_after(&g, Kind::Dday, utc("2026-06-13T08:00:00+09:00")), start);
-        assert_eq!(stale_after(&g, Kind::Start, utc("2026-06-13T17:30:00+09:00")), start);
+        assert_eq!(
+            stale_after(&g, Kind::Dday, utc("2026-06-13T08:00:00+09:00")),
+            start
+        );
+        assert_eq!(
+            stale_after(&g, Kind::Start, utc("2026-06-13T17:30:00+09:00")),
+            start
+        );
         assert_eq!(
             stale_after(&g, Kind::End, utc("2026-06-13T19:00:00+09:00")),
             utc("2026-06-14T19:00:00+09:00")
@@ -301,8 +330,18 @@ mod tests {
         assert_eq!(at(&"a".repeat(51)), MessageType::Sms, "26 + 2 + 51 = 79");
         assert_eq!(at(&"a".repeat(52)), MessageType::Lms, "26 + 2 + 52 = 80");
         assert_eq!(MessageType::for_content("😀"), MessageType::Sms);
-        assert_eq!(MessageType::for_content(&"😀".repeat(20)), MessageType::Lms, "4 each");
-        let link = text(Kind::Start, true, "a", "b", "23e84dd6-cc90-47e6-8b26-374491976fe5");
+        assert_eq!(
+            MessageType::for_content(&"😀".repeat(20)),
+            MessageType::Lms,
+            "4 each"
+        );
+        let link = text(
+            Kind::Start,
+            true,
+            "a",
+            "b",
+            "23e84dd6-cc90-47e6-8b26-374491976fe5",
+        );
         assert_eq!(MessageType::for_content(&link), MessageType::Lms);
         assert_eq!(MessageType::Sms.send_phone(), 1);
         assert_eq!(MessageType::Lms.send_phone(), 2);

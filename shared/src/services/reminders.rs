@@ -91,11 +91,7 @@ pub struct Report {
 /// Handles every reminder due up to the tick's scheduled time. Fails (so
 /// the invocation is retried, and ends in the dead-letter queue if it keeps
 /// failing) when any reminder failed; the others are finished regardless.
-pub async fn dispatch(
-    app: &App,
-    tick: &Tick,
-    deadline: Option<Instant>,
-) -> anyhow::Result<Report> {
+pub async fn dispatch(app: &App, tick: &Tick, deadline: Option<Instant>) -> anyhow::Result<Report> {
     let scheduled_time = tick.scheduled_time()?;
     let due = app.db.due_reminders(scheduled_time).await?;
     let mut report = Report {
@@ -104,8 +100,7 @@ pub async fn dispatch(
     };
     let mut first_error = None;
     for (i, r) in due.iter().enumerate() {
-        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < DEADLINE_MARGIN)
-        {
+        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < DEADLINE_MARGIN) {
             report.deferred = due.len() - i;
             break;
         }
@@ -174,7 +169,10 @@ async fn deliver(
         report.dropped += 1;
         return Ok(());
     };
-    let Some(due) = r.due().filter(|d| reminder::due_at(group, r.kind) == Some(*d)) else {
+    let Some(due) = r
+        .due()
+        .filter(|d| reminder::due_at(group, r.kind) == Some(*d))
+    else {
         // Only left behind when an edit moved the reminder into the past
         // (not rescheduled, docs/reminders.md).
         tracing::info!(group_id = %r.group_id, category, "run moved: reminder dropped");
@@ -336,4 +334,25 @@ async fn send_one(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_event_is_a_tick_and_other_events_are_refused() {
+        let sample: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/alarm-dispatch.json"))
+                .expect("json");
+        let tick = Tick::from_event(sample).expect("tick");
+        assert_eq!(
+            tick.scheduled_time().expect("time").to_rfc3339(),
+            "2026-06-13T08:00:00+00:00"
+        );
+        assert!(Tick::from_event(serde_json::json!({"scheduledTime": "soon"})).is_err());
+        assert!(Tick::from_event(serde_json::json!({"groupId": "g"})).is_err());
+        let at = "2026-06-13T08:00:00Z".parse::<DateTime<Utc>>().expect("t");
+        assert_eq!(Tick::at(at).scheduled_time().expect("time"), at);
+    }
 }

@@ -204,7 +204,10 @@ impl Db {
             put(member_item(host)?, None)?,
         ];
         // The run's reminders, in the same transaction (docs/reminders.md).
-        items.extend(super::reminders::reminder_puts(group, written_at(&group.created_at)?)?);
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.created_at)?,
+        )?);
         match self.tx(items).await.context("create group")? {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
@@ -503,7 +506,10 @@ impl Db {
             );
         }
         // The reminders follow the new time, in the same transaction (docs/reminders.md).
-        items.extend(super::reminders::reminder_puts(group, written_at(&group.updated_at)?)?);
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.updated_at)?,
+        )?);
         if items.len() > 100 {
             bail!(
                 "a run with {} members cannot be edited in one transaction",

@@ -323,14 +323,6 @@ pub fn alarm(user_id: &str, created_utc: &str, alarm_id: &str) -> Key {
 
 pub const ALARM: &str = "ALARM#";
 
-/// `ALARM#<alarmId> / SENT`: written before an SMS goes out, at most once.
-pub fn alarm_sent(alarm_id: &str) -> Key {
-    Key {
-        pk: format!("{ALARM}{alarm_id}"),
-        sk: "SENT".into(),
-    }
-}
-
 // ---- run reminders (docs/reminders.md) ----
 
 /// `GROUP#<gid> / REMIND#<category>`: a run's pending reminder of one kind.

@@ -119,9 +119,9 @@ pub struct Delivery {
 
 impl Delivery {
     pub fn new(due: &DueReminder, alarm: &Alarm, sms: SmsState) -> Self {
-        let expires = due
-            .due()
-            .map_or(0, |d| (d + chrono::Duration::days(DELIVERY_TTL_DAYS)).timestamp());
+        let expires = due.due().map_or(0, |d| {
+            (d + chrono::Duration::days(DELIVERY_TTL_DAYS)).timestamp()
+        });
         Self {
             group_id: due.group_id.clone(),
             kind: due.kind,
@@ -178,12 +178,7 @@ pub(super) fn reminder_puts(
             ))
             .item()?;
             Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name("")
-                        .set_item(Some(item))
-                        .build()?,
-                )
+                .put(Put::builder().table_name("").set_item(Some(item)).build()?)
                 .build())
         })
         .collect()
@@ -317,7 +312,11 @@ impl Db {
             .context("get recipients")?;
         let (mut users, mut deliveries) = (HashMap::new(), HashMap::new());
         for item in items {
-            match item.get("type").and_then(|t| t.as_s().ok()).map(String::as_str) {
+            match item
+                .get("type")
+                .and_then(|t| t.as_s().ok())
+                .map(String::as_str)
+            {
                 Some("User") => {
                     let user: User = serde_dynamo::from_item(item).context("decode user")?;
                     users.insert(user.user_id.clone(), user);
