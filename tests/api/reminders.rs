@@ -703,6 +703,53 @@ async fn a_crash_between_sending_and_recording_never_sends_twice() {
 }
 
 #[tokio::test]
+async fn a_reminder_held_by_a_crashed_dispatcher_is_resumed_once_its_lease_expires() {
+    let w = world().await;
+    let host = w.person("호스트", Some("010-7878-0001"), true).await;
+    w.run(&host, TITLE, &w.date(0), "18:00").await;
+    let tick = w.at(0, "08:00");
+    w.set_clock(tick);
+    // A dispatcher took the lease and died without giving it back.
+    let pending = w.app().db.due_reminders(tick).await.expect("due");
+    assert_eq!(pending.len(), 1);
+    let now = shared::time::instant_key(tick);
+    let until = shared::time::instant_key(
+        tick + Duration::seconds(shared::services::reminders::LEASE_SECONDS),
+    );
+    assert!(
+        w.app()
+            .db
+            .lease_reminder(&pending[0], &now, &until, "crashed")
+            .await
+            .expect("lease")
+    );
+
+    let held = w.tick(tick + Duration::minutes(1)).await;
+    assert_eq!((held.skipped, held.alarms), (1, 0), "{held:?}");
+    let resumed = w.tick(tick + Duration::minutes(3)).await;
+    assert_eq!(
+        (resumed.finished, resumed.alarms, resumed.sms_sent),
+        (1, 1, 1)
+    );
+    assert_eq!(w.sens.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn an_invocation_near_its_deadline_leaves_the_work_to_the_next_one() {
+    let w = world().await;
+    let host = w.person("호스트", None, false).await;
+    w.run(&host, TITLE, &w.date(0), "18:00").await;
+    let tick = w.at(0, "08:00");
+    w.set_clock(tick);
+    let soon = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let report = dispatch(w.app(), &Tick::at(tick), Some(soon))
+        .await
+        .expect("dispatch");
+    assert_eq!((report.deferred, report.alarms), (1, 0));
+    assert_eq!(w.tick(tick + Duration::minutes(1)).await.alarms, 1);
+}
+
+#[tokio::test]
 async fn sens_failing_leaves_send_phone_zero_and_never_sends_later() {
     let w = world().await;
     let host = w.person("호스트", Some("010-8888-0001"), true).await;
