@@ -15,4 +15,5 @@ mod course;
 mod events;
 mod group;
 mod hardening;
+mod reminders;
 mod template;
