@@ -22,5 +22,7 @@ sam validate --template template.yaml --region "$AWS_REGION" >/dev/null
 log "cargo test (unit + API tests)"
 cargo test --workspace --all-features --exclude iam-check
 # After every API test: their recorded AWS calls against template.yaml's policies.
+# (`--workspace --all-features` keeps the dependency features of the build
+# above: `-p iam-check` alone would rebuild the AWS SDKs, ~5 min cold.)
 log "IAM coverage (tests/iam)"
-cargo test -p iam-check
+cargo test --workspace --all-features --test iam

@@ -92,6 +92,18 @@ pub struct Report {
 /// the invocation is retried, and ends in the dead-letter queue if it keeps
 /// failing) when any reminder failed; the others are finished regardless.
 pub async fn dispatch(app: &App, tick: &Tick, deadline: Option<Instant>) -> anyhow::Result<Report> {
+    // Its AWS calls are checked against this function's policy (tests/iam).
+    crate::aws_ops::as_function(FUNCTION, dispatch_tick(app, tick, deadline)).await
+}
+
+/// The function's logical id in template.yaml (the IAM coverage check's name).
+pub const FUNCTION: &str = "AlarmDispatchFunction";
+
+async fn dispatch_tick(
+    app: &App,
+    tick: &Tick,
+    deadline: Option<Instant>,
+) -> anyhow::Result<Report> {
     let scheduled_time = tick.scheduled_time()?;
     let due = app.db.due_reminders(scheduled_time).await?;
     let mut report = Report {
