@@ -137,6 +137,15 @@ pub fn group_text(group_id: &str) -> Key {
     }
 }
 
+/// `GROUP#<gid> / DELETING`: a run whose delete began and has not finished
+/// (it replaces the META; outside the `A` detail prefix).
+pub fn group_deletion(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "DELETING".into(),
+    }
+}
+
 /// Sort-key prefix shared by a run's META, TEXT and member items.
 pub const GROUP_DETAIL_PREFIX: &str = "A";
 
