@@ -1572,8 +1572,12 @@ async fn update_alarms(app: &TestApp, user: &str) -> usize {
 async fn an_edit_racing_with_applications_is_all_or_nothing_and_loses_no_member() {
     let app = spawn_app().await;
     let mut outcomes = Vec::new();
-    // A few rounds, so that both outcomes of the race tend to occur.
-    for round in 0..3 {
+    // The applications start together with the edit, a little later, and
+    // after it is surely done: both outcomes of the race occur.
+    for (round, delay) in [Some(0u64), Some(15), Some(40), None]
+        .into_iter()
+        .enumerate()
+    {
         let run = Run::in_days(3, "07:00").set("maxPeople", "10");
         let (id, host_id, host) = hosted_run(&app, &format!("호스트{round}"), &run).await;
         let host_row_before = run_item(&app, &id, &format!("APPLY#{host_id}"))
@@ -1589,14 +1593,25 @@ async fn an_edit_racing_with_applications_is_all_or_nothing_and_loses_no_member(
         }
         let bucket_before = app.bucket_keys().await;
         let path = format!("/group/{id}/apply");
-        let applies = join_all(runners.iter().map(|(_, t)| app.post_json_auth(&path, t)));
+        let applies = async {
+            if let Some(ms) = delay {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            join_all(runners.iter().map(|(_, t)| app.post_json_auth(&path, t))).await
+        };
         let edited_run = run
             .clone()
             .set("title", "동시에 수정")
             .set("standbyTime", "08:30")
             .set("content", "바뀐 내용");
         let edit = patch(&app, &host, &id, edit_form(&app, &edited_run, &[], 1));
-        let (applied, edited) = tokio::join!(applies, edit);
+        let (applied, edited) = match delay {
+            Some(_) => tokio::join!(applies, edit),
+            None => {
+                let edited = edit.await;
+                (applies.await, edited)
+            }
+        };
 
         // Every application got its seat: none is lost to the edit.
         for reply in &applied {
@@ -1682,6 +1697,11 @@ async fn an_edit_racing_with_applications_is_all_or_nothing_and_loses_no_member(
         outcomes.push(done);
     }
     eprintln!("edit outcomes (true = applied): {outcomes:?}");
+    assert_eq!(
+        outcomes.last(),
+        Some(&true),
+        "an edit before the applications is applied"
+    );
 }
 
 #[tokio::test]

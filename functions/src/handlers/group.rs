@@ -746,36 +746,45 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
         .map_err(refusal)?;
     let applied = match action {
         ApplyAction::Apply => {
-            let member = Member {
-                apply_id: uuid::Uuid::new_v4().to_string(),
-                group_id: group_id.clone(),
-                user_id: me.user_id().to_owned(),
-                host_id: group.user_id.clone(),
-                starts_at: group.starts_at.clone(),
-                attendance: false,
-                evaluation: 0,
-                applied_at: instant_key(now),
-            };
-            match app
-                .db
-                .add_member(&member, &instant_key(now))
-                .await
-                .or_fail(APPLY_FAILED)?
-            {
-                // A concurrent request of the same user got there first: same result.
-                ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => true,
-                ApplyOutcome::Refused => {
-                    // Capacity or time changed since the read: report why.
-                    let fresh = app
-                        .db
-                        .group(&group_id)
-                        .await
-                        .or_fail(APPLY_FAILED)?
-                        .ok_or_else(|| bad(APPLY_FAILED))?;
-                    let err = rules::decide_apply(&fresh, me.user_id(), false, now)
-                        .err()
-                        .map_or_else(|| bad(APPLY_FAILED), refusal);
-                    return Err(err);
+            let mut run = group.clone();
+            let mut moved = 0;
+            loop {
+                let member = Member {
+                    apply_id: uuid::Uuid::new_v4().to_string(),
+                    group_id: group_id.clone(),
+                    user_id: me.user_id().to_owned(),
+                    host_id: run.user_id.clone(),
+                    starts_at: run.starts_at.clone(),
+                    attendance: false,
+                    evaluation: 0,
+                    applied_at: instant_key(now),
+                };
+                match app
+                    .db
+                    .add_member(&member, &instant_key(now))
+                    .await
+                    .or_fail(APPLY_FAILED)?
+                {
+                    // A concurrent request of the same user got there first: same result.
+                    ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => break true,
+                    ApplyOutcome::Refused => {
+                        // Capacity, time or the start changed since the read.
+                        let fresh = app
+                            .db
+                            .group(&group_id)
+                            .await
+                            .or_fail(APPLY_FAILED)?
+                            .ok_or_else(|| bad(APPLY_FAILED))?;
+                        match rules::decide_apply(&fresh, me.user_id(), false, now) {
+                            Err(why) => return Err(refusal(why)),
+                            // An edit moved the start: join at the new one.
+                            Ok(_) if fresh.starts_at != run.starts_at && moved < 3 => {
+                                run = fresh;
+                                moved += 1;
+                            }
+                            Ok(_) => return Err(bad(APPLY_FAILED)),
+                        }
+                    }
                 }
             }
         }
