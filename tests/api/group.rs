@@ -691,6 +691,45 @@ async fn each_feed_filter_and_their_combination_select_the_right_runs() {
 }
 
 #[tokio::test]
+async fn fixtures_dated_by_the_app_clock_agree_with_the_server_on_both_sides_of_midnight_kst() {
+    use crate::helpers::kst_instant;
+    let at = |h, m, s| chrono::NaiveTime::from_hms_opt(h, m, s).expect("time");
+    let today = spawn_app().await.today();
+    // 23:58:30 and 00:00:30 KST (14:58:30 and 15:00:30 UTC).
+    for pinned in [
+        kst_instant(today, at(23, 58, 30)),
+        kst_instant(today + Duration::days(1), at(0, 0, 30)),
+    ] {
+        let app = spawn_app().await;
+        app.set_clock(pinned).await;
+        let (far, _, _) = hosted_run(&app, "호스트", &Run::in_days(3, "07:00")).await;
+        let (near, _, _) = hosted_run(&app, "호스트2", &Run::in_days(1, "07:00")).await;
+        let day = |days: i64| {
+            (app.today() + Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        for (id, days) in [(&far, 3), (&near, 1)] {
+            let detail = anonymous(&app, &format!("/group/detail/{id}")).await.json();
+            assert_eq!(detail["data"]["date"], day(days), "pinned at {pinned}");
+            assert_eq!(
+                detail["data"]["applyEndTime"],
+                format!("{days} 일"),
+                "pinned at {pinned}"
+            );
+        }
+        let feed = anonymous(&app, "/group/all").await.json();
+        let labels: Vec<&str> = feed["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|i| i["applyEndTime"].as_str().expect("label"))
+            .collect();
+        assert_eq!(labels, ["1 일", "3 일"], "pinned at {pinned}");
+    }
+}
+
+#[tokio::test]
 async fn closed_and_past_runs_appear_only_with_finish_1() {
     let app = spawn_app().await;
     let (id, _, _) = hosted_run(&app, "호스트", &Run::in_days(1, "07:00")).await;
