@@ -279,26 +279,26 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     const FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let Some(group) = app.db.group(&group_id).await.or_fail(FAILED)? else {
-        // The host's retry of a delete that failed part-way finishes it.
-        if services::groups::resume_group_delete(app, &group_id, me.user_id())
-            .await
-            .or_fail(FAILED)?
-        {
-            return ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }));
-        }
-        return Err(bad(NOT_FOUND));
-    };
-    if group.user_id != me.user_id() {
+    let group = app.db.group(&group_id).await.or_fail(FAILED)?;
+    if group.as_ref().is_some_and(|g| g.user_id != me.user_id()) {
         return Err(bad("본인이 작성한 글만 삭제할 수 있습니다"));
     }
-    if !services::groups::delete_group(app, &group, me.user_id())
-        .await
-        .or_fail(FAILED)?
+    let deleted = match group {
+        Some(group) => services::groups::delete_group(app, &group, me.user_id())
+            .await
+            .or_fail(FAILED)?,
+        None => false,
+    };
+    // Gone already, or its delete began elsewhere: the host's retry of a
+    // delete that failed part-way finishes it.
+    if deleted
+        || services::groups::resume_group_delete(app, &group_id, me.user_id())
+            .await
+            .or_fail(FAILED)?
     {
-        return Err(bad(NOT_FOUND));
+        return ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }));
     }
-    ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }))
+    Err(bad(NOT_FOUND))
 }
 
 // ---------------------------------------------------------------------------

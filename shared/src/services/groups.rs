@@ -152,7 +152,7 @@ pub async fn feed(
         f.max(closed_key.as_str()).to_owned()
     });
     let mut after = None;
-    let mut chunk = (need * 3 + 16).min(200) as i32;
+    let mut chunk = need.saturating_mul(3).saturating_add(16).min(200) as i32;
     loop {
         let (page, next) = app
             .db
