@@ -1613,10 +1613,8 @@ async fn an_edit_racing_with_applications_is_all_or_nothing_and_loses_no_member(
     let mut outcomes = Vec::new();
     // The applications start together with the edit, a little later, and
     // after it is surely done: both outcomes of the race occur.
-    for (round, delay) in [Some(0u64), Some(15), Some(40), None]
-        .into_iter()
-        .enumerate()
-    {
+    let delays = [0u64, 5, 10, 15, 20, 30, 40].map(Some);
+    for (round, delay) in delays.into_iter().chain([None]).enumerate() {
         let run = Run::in_days(3, "07:00").set("maxPeople", "10");
         let (id, host_id, host) = hosted_run(&app, &format!("호스트{round}"), &run).await;
         let host_row_before = run_item(&app, &id, &format!("APPLY#{host_id}"))

@@ -58,6 +58,54 @@ async fn delete_alarms(app: &TestApp, user: &str, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Takes the image bucket away (its objects kept aside), so that every S3
+/// call of the app fails.
+async fn take_bucket_away(app: &TestApp) -> Vec<(String, bytes::Bytes)> {
+    let (s3, bucket) = (&app.app.s3, &app.app.config.image_bucket);
+    let mut aside = Vec::new();
+    for key in app.bucket_keys().await {
+        let object = s3
+            .get_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("get");
+        aside.push((
+            key.clone(),
+            object.body.collect().await.expect("body").into_bytes(),
+        ));
+        s3.delete_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("delete");
+    }
+    s3.delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("delete bucket");
+    aside
+}
+
+async fn bring_bucket_back(app: &TestApp, aside: Vec<(String, bytes::Bytes)>) {
+    let (s3, bucket) = (&app.app.s3, &app.app.config.image_bucket);
+    functions::devstack::ensure_bucket(s3, bucket)
+        .await
+        .expect("bucket");
+    for (key, bytes) in aside {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .expect("put back");
+    }
+}
+
 // ---- create / edit: no orphan uploads ----
 
 #[tokio::test]
@@ -175,31 +223,7 @@ async fn a_run_delete_that_fails_at_its_images_is_finished_by_the_hosts_retry() 
     assert_eq!(app.bucket_keys().await, images);
 
     // The bucket goes away (its objects kept aside): the image step fails.
-    let s3 = &app.app.s3;
-    let bucket = &app.app.config.image_bucket;
-    let mut aside = Vec::new();
-    for key in &images {
-        let object = s3
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .expect("get");
-        let bytes = object.body.collect().await.expect("body").into_bytes();
-        aside.push((key.clone(), bytes));
-        s3.delete_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .expect("delete");
-    }
-    s3.delete_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("delete bucket");
+    let aside = take_bucket_away(&app).await;
     assert_eq!(
         delete(&app, &host, &id).await.error_message(),
         DELETE_FAILED
@@ -243,18 +267,7 @@ async fn a_run_delete_that_fails_at_its_images_is_finished_by_the_hosts_retry() 
     );
 
     // The bucket is back with the images: the host's retry finishes.
-    functions::devstack::ensure_bucket(s3, bucket)
-        .await
-        .expect("bucket");
-    for (key, bytes) in aside {
-        s3.put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(bytes.into())
-            .send()
-            .await
-            .expect("put back");
-    }
+    bring_bucket_back(&app, aside).await;
     assert_eq!(
         delete(&app, &host, &id).await.json(),
         json!({"success": true, "message": "게시글이 삭제되었습니다"})
@@ -265,6 +278,36 @@ async fn a_run_delete_that_fails_at_its_images_is_finished_by_the_hosts_retry() 
         join_all([&host_id, &runner].map(|u| delete_alarms(&app, u, &id))).await;
     assert_eq!(alarms_after, alarms_before, "the retry told nobody twice");
     assert_eq!(delete(&app, &host, &id).await.error_message(), NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_account_deletion_that_fails_in_a_hosted_runs_delete_is_finished_by_its_retry() {
+    let app = spawn_app().await;
+    let (id, host_id, host) = hosted_run(&app, "호스트", &Run::in_days(3, "07:00").images(1)).await;
+    let (runner, runner_token) = app.login_as("러너").await;
+    app.post_json_auth(&format!("/group/{id}/apply"), &runner_token)
+        .await;
+    let bearer = format!("Bearer {host}");
+    let leave = || app.request(reqwest::Method::DELETE, "/user/delete", Some(&bearer));
+    let aside = take_bucket_away(&app).await;
+    assert_eq!(leave().await.error_message(), "회원탈퇴에 실패하였습니다.");
+    assert!(app.app.db.user(&host_id).await.expect("read").is_some());
+    let left: Vec<String> = partition(&app, &format!("GROUP#{id}"))
+        .await
+        .iter()
+        .map(|i| i["SK"].as_s().expect("sk").clone())
+        .collect();
+    assert_eq!(left, ["DELETING"], "the run's delete stopped at its images");
+
+    bring_bucket_back(&app, aside).await;
+    assert_eq!(
+        leave().await.json(),
+        json!({"success": true, "message": "회원탈퇴에 성공하였습니다."})
+    );
+    assert!(app.app.db.user(&host_id).await.expect("read").is_none());
+    assert!(partition(&app, &format!("GROUP#{id}")).await.is_empty());
+    assert_eq!(app.bucket_keys().await, Vec::<String>::new());
+    assert_eq!(delete_alarms(&app, &runner, &id).await.len(), 1);
 }
 
 /// Runs `fut` until it has returned `Pending` `budget` times, then drops it

@@ -10,7 +10,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::Db;
-use super::batch::key_map;
+use super::batch::{key_map, query_all};
 use super::item::Stored;
 use super::keys;
 use super::tx::{TxOutcome, s};
@@ -46,7 +46,9 @@ impl Db {
                 &[(":host", s(host))],
             )?,
             self.tx_put(
-                Stored::new(keys::group_deletion(group_id), DELETING_TYPE, deletion).item()?,
+                Stored::new(keys::group_deletion(group_id), DELETING_TYPE, deletion)
+                    .gsi2(keys::group_deletion_index(host, group_id))
+                    .item()?,
                 Some("attribute_not_exists(PK)"),
                 &[],
             )?,
@@ -76,6 +78,29 @@ impl Db {
             .map(serde_dynamo::from_item)
             .transpose()
             .context("decode group deletion")
+    }
+
+    /// The runs `host` hosts whose delete began and has not finished
+    /// (one paged Query on GSI2, keys only).
+    pub async fn unfinished_group_deletes(&self, host: &str) -> anyhow::Result<Vec<String>> {
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+                .expression_attribute_values(":pk", s(&keys::user_pk(host)))
+                .expression_attribute_values(":prefix", s(keys::DELETING))
+                .projection_expression("GSI2SK"),
+        )
+        .await
+        .context("query unfinished group deletes")?;
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get(keys::GSI2SK)?.as_s().ok())
+            .filter_map(|sk| sk.strip_prefix(keys::DELETING))
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Ends a run's delete: removes its DELETING item (the last step).
