@@ -384,6 +384,7 @@ async fn a_run_delete_interrupted_at_any_point_is_finished_by_a_retry() {
             );
         }
         if done.is_some() {
+            eprintln!("delete interrupted at {interruptions} points, then finished by a retry");
             assert!(
                 interruptions > 3,
                 "only {interruptions} interruption points"
