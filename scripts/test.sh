@@ -20,4 +20,7 @@ cfn-lint template.yaml
 log "template.yaml: sam validate"
 sam validate --template template.yaml --region "$AWS_REGION" >/dev/null
 log "cargo test (unit + API tests)"
-cargo test --workspace --all-features
+cargo test --workspace --all-features --exclude iam-check
+# After every API test: their recorded AWS calls against template.yaml's policies.
+log "IAM coverage (tests/iam)"
+cargo test -p iam-check

@@ -120,8 +120,11 @@ async fn invoke(target: Target, path_params: HashMap<String, String>, req: Reque
             return (http::StatusCode::BAD_REQUEST, format!("bad event: {e}")).into_response();
         }
     };
-    let (response, stats) =
-        shared::http::dispatch(target.app, target.route.handler as Handler, request).await;
+    let (response, stats) = shared::aws_ops::as_function(
+        target.route.name,
+        shared::http::dispatch(target.app, target.route.handler as Handler, request),
+    )
+    .await;
     let (mut parts, body) = response.into_parts();
     parts
         .headers

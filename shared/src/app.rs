@@ -3,6 +3,7 @@
 
 use aws_config::SdkConfig;
 
+use crate::aws_ops::OperationRecorder;
 use crate::config::Config;
 use crate::domain::phone::PhoneCipher;
 use crate::domain::token::TokenKeys;
@@ -39,14 +40,21 @@ impl App {
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::config::Builder::from(sdk)
             .interceptor(DynamoCallCounter)
+            .interceptor(OperationRecorder)
+            .build();
+        let s3 = aws_sdk_s3::config::Builder::from(sdk)
+            .interceptor(OperationRecorder)
+            .build();
+        let scheduler = aws_sdk_scheduler::config::Builder::from(sdk)
+            .interceptor(OperationRecorder)
             .build();
         Self {
             db: Db::new(
                 aws_sdk_dynamodb::Client::from_conf(dynamo),
                 config.table_name.clone(),
             ),
-            s3: aws_sdk_s3::Client::new(sdk),
-            scheduler: aws_sdk_scheduler::Client::new(sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            scheduler: aws_sdk_scheduler::Client::from_conf(scheduler),
             tokens: TokenKeys::new(
                 config.token_key.as_bytes(),
                 config.access_token_ttl,

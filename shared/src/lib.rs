@@ -5,9 +5,11 @@
 //! * [`http`]: API Gateway glue (parsing, responses, CORS, auth, `serve`);
 //! * [`store`]: DynamoDB single-table access (all key strings in `store::keys`);
 //! * [`domain`]: pure types and rules;
-//! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks.
+//! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks;
+//! * [`aws_ops`]: the AWS operations per function, for the IAM coverage test.
 
 pub mod app;
+pub mod aws_ops;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -73,13 +73,24 @@ impl Run {
         self
     }
 
+    /// The `date` field as `form` sends it now (`YYYY-MM-DD`).
+    pub fn date(&self, app: &TestApp) -> String {
+        match self.days {
+            Some(days) => (app.today() + Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string(),
+            None => self
+                .fields
+                .iter()
+                .find(|(k, _)| *k == "date")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The multipart form, its date counted from `app`'s clock.
     pub fn form(&self, app: &TestApp) -> Form {
-        let date = self.days.map(|days| {
-            (app.today() + Duration::days(days))
-                .format("%Y-%m-%d")
-                .to_string()
-        });
+        let date = self.days.map(|_| self.date(app));
         let mut form = Form::new();
         for (k, v) in &self.fields {
             let value = match (*k, &date) {
@@ -1795,6 +1806,14 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
             map_lat_lng: "[]".into(),
             content: None,
         };
+        // A run is only created for an existing host (issue 12, point 6).
+        let profile = shared::domain::user::User::new(
+            group.user_id.clone(),
+            "host".into(),
+            String::new(),
+            "kakao".into(),
+        );
+        app.app.db.create_user(&profile).await.expect("host");
         app.app
             .db
             .create_group(&group, &text, &host, 0)

@@ -94,6 +94,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     })
     .expect("test config");
     adjust(&mut config);
+    // Every AWS call a route makes, for the IAM coverage check (tests/iam).
+    let recording =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(shared::aws_ops::RECORDING_FILE);
+    shared::aws_ops::record_to(&recording).expect("AWS operation recording");
     let sdk = aws_config::load_from_env().await;
     let app: &'static App = Box::leak(Box::new(App::new(config, &sdk)));
     let start = pinned_start();

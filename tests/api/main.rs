@@ -15,4 +15,5 @@ mod course;
 mod events;
 mod group;
 mod group_failures;
+mod hardening;
 mod template;

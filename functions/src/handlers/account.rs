@@ -4,6 +4,7 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::image::{self, folder};
+use shared::domain::limits;
 use shared::domain::number::js_number;
 use shared::domain::phone::{self, CODE_TTL_SECONDS, PhoneCode, SEND_INTERVAL_SECONDS};
 use shared::domain::profile::{self, ProfileChanges, level_code};
@@ -246,6 +247,7 @@ pub async fn user_like(app: &App, req: Request) -> ApiResult {
         user_level: profile::preference_text(body.get("userLevel")),
         ..Default::default()
     };
+    limits::profile(&changes).map_err(ApiError::bad_request)?;
     app.db
         .update_profile(me.user_id(), &changes)
         .await
@@ -267,6 +269,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     )
     .await?;
     let mut changes = ProfileChanges::from_form(|name| form.text(name).map(str::to_owned));
+    limits::profile(&changes).map_err(ApiError::bad_request)?;
 
     let uploaded = match form.files.first() {
         None => None,
@@ -340,13 +343,13 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
         .or_fail(SEND_FAILED)?;
 
     let now = app.clock.now().timestamp();
+    let tag = cipher.tag(&number);
     let code = PhoneCode {
         code: phone::new_code(),
-        number,
+        number_tag: tag.clone(),
         expires_at: now + CODE_TTL_SECONDS,
         attempts: 0,
     };
-    let tag = cipher.tag(&code.number);
     match app
         .db
         .store_phone_code(me.user_id(), &code, &tag, now, SEND_INTERVAL_SECONDS)
@@ -356,7 +359,7 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
         SendCodeOutcome::Stored => {}
         SendCodeOutcome::Throttled => return Err(ApiError::bad_request(SEND_THROTTLED)),
     }
-    sms::send(app, &code.number, &phone::sms_content(&code.code))
+    sms::send(app, &number, &phone::sms_content(&code.code))
         .await
         .or_fail(SEND_FAILED)?;
     ok(&json!({ "success": true, "message": CODE_SENT }))
@@ -382,7 +385,10 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
     else {
         return wrong();
     };
-    match stored.check(&number, &code, app.clock.now().timestamp()) {
+    let Some(cipher) = app.phone.as_ref() else {
+        return Err(anyhow::anyhow!("PHONE_KEY is not configured")).or_fail(VERIFY_FAILED);
+    };
+    match stored.check(&cipher.tag(&number), &code, app.clock.now().timestamp()) {
         Ok(()) => {}
         Err(phone::VerifyRefusal::WrongCode | phone::VerifyRefusal::OtherNumber) => {
             app.db
@@ -412,14 +418,24 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
 
 // ---- account deletion ----
 
-/// DELETE /user/delete — delete the account: finish run deletes that failed
-/// part-way, withdraw from upcoming runs, delete the upcoming runs the user hosts, then the profile picture, and
-/// last everything in the user's partition with the profile and the social
-/// link. Authored courses and comments stay (shown with a missing author).
+/// DELETE /user/delete — delete the account: mark it, finish run deletes
+/// that failed part-way, withdraw from upcoming runs, delete the upcoming runs
+/// the user hosts, then the profile picture, and last everything in the
+/// user's partition with the profile and the social link. Authored courses and comments stay (shown with a missing author).
 pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let user = &me.user;
 
+    // From here on no new membership or run of this user can be written, so
+    // the lists read below are complete.
+    if !app
+        .db
+        .begin_account_deletion(&user.user_id)
+        .await
+        .or_fail(DELETE_FAILED)?
+    {
+        return Err(ApiError::bad_request(DELETE_FAILED));
+    }
     // Runs whose delete failed part-way (here or on their own route): finish them.
     for group_id in app
         .db

@@ -21,6 +21,9 @@ fn password(raw: Option<String>) -> Result<String, ApiError> {
     let password = raw
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::bad_request("비밀번호를 입력해 주세요."))?;
+    shared::domain::limits::TEST_ACCOUNT
+        .check(Some(&password))
+        .map_err(ApiError::bad_request)?;
     if SOCIAL_PROVIDERS.contains(&password.as_str()) {
         return Err(ApiError::bad_request("사용할 수 없는 비밀번호입니다."));
     }

@@ -4,6 +4,7 @@ use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::{Alarm, category};
 use shared::domain::comment::{self, AlarmTarget, Comment, author_view};
+use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddCommentOutcome;
@@ -74,7 +75,12 @@ async fn comment_list(
 
 fn content(req: &Request, message: &'static str) -> Result<String, ApiError> {
     let body: Value = http::json_body(req)?;
-    comment::parse_content(body.get("content")).ok_or_else(|| ApiError::bad_request(message))
+    let text = comment::parse_content(body.get("content"))
+        .ok_or_else(|| ApiError::bad_request(message))?;
+    limits::COMMENT
+        .check(Some(&text))
+        .map_err(ApiError::bad_request)?;
+    Ok(text)
 }
 
 /// POST /comment/{category}/{postId} (declared `/comment/{id}/{postId}`) — comment on a run or course.

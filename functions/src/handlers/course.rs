@@ -9,8 +9,8 @@ use shared::domain::course::{
 };
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
-use shared::domain::place;
 use shared::domain::user::User;
+use shared::domain::{limits, place};
 use shared::error::OrFail;
 use shared::http::multipart::{self, Form, Limits, UploadedFile};
 use shared::http::{self, auth, ok};
@@ -45,6 +45,8 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     if form.files.is_empty() {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
+    // Every refusal comes before the upload: a refused request stores nothing.
+    limits::new_course(&input).map_err(ApiError::bad_request)?;
     let now = app.clock.now();
     let keys = upload(app, &form.files, &mimes)
         .await
@@ -110,9 +112,8 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req).await?;
     let category = http::path_param(&req, "id")?;
-    let subject_id = http::query(&req, "userId")
-        .filter(|id| !id.is_empty())
-        .or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
+    let subject_id =
+        http::query_id(&req, "userId").or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
     let viewer_profile = viewer.map(|v| v.user);
     list_for(app, &req, &category, subject_id, viewer_profile)
         .await
@@ -363,15 +364,28 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     if kept.is_empty() && room == 0 {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
+    // Every refusal comes before the upload: a refused request stores nothing.
+    let edit = CourseEdit::parse(|name| form.text(name));
+    limits::course_edit(&edit).map_err(ApiError::bad_request)?;
     let added = upload(app, &form.files[..room], &mimes[..room])
         .await
         .or_fail(UPDATE_FAILED)?;
     let previous = course.images.clone();
-    let mut edited = CourseEdit::parse(|name| form.text(name)).apply(course);
+    let mut edited = edit.apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
+    let added_keys = added.clone();
     edited.images = kept.into_iter().chain(added).collect();
     edited.updated_at = instant_key(app.clock.now());
-    app.db.update_course(&edited).await.or_fail(UPDATE_FAILED)?;
+    if let Err(cause) = app.db.update_course(&edited).await {
+        // Nothing references the new uploads: do not leave them behind.
+        if let Err(e) = images::delete(app, folder::COURSE, &added_keys).await {
+            tracing::warn!(error = ?e, "uploads of a failed course edit were not deleted");
+        }
+        return Err(ApiError::Failed {
+            message: UPDATE_FAILED,
+            cause,
+        });
+    }
     let dropped: Vec<String> = previous
         .into_iter()
         .filter(|k| !edited.images.contains(k))

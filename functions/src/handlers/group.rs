@@ -110,7 +110,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
     let files = checked_images(&form.files)?;
-    let input = rules::parse_new(&form_fields(&form)).map_err(bad)?;
+    let fields = form_fields(&form);
+    let input = rules::parse_new(&fields).map_err(bad)?;
+    shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
     let now = app.clock.now();
     let start = rules::start_instant(input.date, input.standby);
     if !rules::far_enough_ahead(start, now) {
@@ -185,7 +187,9 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let group_id = http::path_param(&req, "id")?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
     let files = checked_images(&form.files)?;
-    let input = rules::parse_edit(&form_fields(&form)).map_err(bad)?;
+    let fields = form_fields(&form);
+    let input = rules::parse_edit(&fields).map_err(bad)?;
+    shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
 
     let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
     let Some(old) = loaded.groups.get(&group_id).cloned() else {
@@ -475,30 +479,25 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
     ok(&json!({ "success": true, "data": data }))
 }
 
+/// The profile's region label (one table: `profile::location_name`), except
+/// that this endpoint names region 8 differently (groups.md, `GET /group/prefer`).
 fn prefer_location(code: Option<&str>) -> Value {
-    let label = match code {
-        Some("1") => "서울",
-        Some("2") => "경기도",
-        Some("3") => "인천광역시",
-        Some("4") => "강원도",
-        Some("5") => "충청도/세종특별시/대전광역시",
-        Some("6") => "경상북도/대구광역시",
-        Some("7") => "경상남도/부산광역시/울산광역시",
-        Some("8") => "전라남도/전라북도/광주광역시",
-        Some("9") => "제주특별자치도",
-        other => return other.map_or(Value::Null, |v| Value::String(v.to_owned())),
-    };
-    Value::String(label.to_owned())
+    match code {
+        Some("8") => Value::String("전라남도/전라북도/광주광역시".to_owned()),
+        Some(code) => Value::String(
+            shared::domain::profile::location_name(code)
+                .unwrap_or(code)
+                .to_owned(),
+        ),
+        None => Value::Null,
+    }
 }
 
+/// The distance label (`profile::distance_name`); `"0"` and unknown codes are `미정`.
 fn prefer_distance(code: Option<&str>) -> &'static str {
-    match code {
-        Some("1") => "5km 미만",
-        Some("2") => "5km 이상 10km 미만",
-        Some("3") => "10km 이상 15km 미만",
-        Some("4") => "15km 이상",
-        _ => "미정",
-    }
+    code.filter(|c| *c != "0")
+        .and_then(shared::domain::profile::distance_name)
+        .unwrap_or("미정")
 }
 
 /// GET /group/prefer — recruiting runs in the viewer's region and distance.
@@ -547,9 +546,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
 }
 
 fn subject(req: &Request) -> Result<String, ApiError> {
-    http::query(req, "userId")
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| bad(WRONG_USER))
+    http::query_id(req, "userId").ok_or_else(|| bad(WRONG_USER))
 }
 
 /// GET /group/mypage?userId= — every run the user hosts, past and future.
@@ -897,6 +894,9 @@ pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
     let Some(Value::Array(selected)) = body.attendance else {
         return Err(bad(ATTENDANCE_FAILED));
     };
+    if selected.len() > shared::domain::limits::MAX_ATTENDANCE_ENTRIES {
+        return Err(bad(ATTENDANCE_FAILED));
+    }
     let mut attendees: Vec<String> = Vec::new();
     for entry in &selected {
         let member = match entry {
@@ -934,7 +934,11 @@ async fn evaluation_target(
     let group_id = http::path_param(req, "id")?;
     let loaded: Loaded = app
         .db
-        .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
+        .load(&[
+            keys::group(&group_id),
+            keys::apply(&group_id, me.user_id()),
+            keys::evaluation(&group_id, me.user_id()),
+        ])
         .await
         .or_fail(failed)?;
     let group = loaded.groups.get(&group_id);
@@ -944,7 +948,7 @@ async fn evaluation_target(
     let (Some(group), Some(member)) = (group, loaded.members.first()) else {
         return Err(bad(EVAL_NOT_MEMBER));
     };
-    if member.evaluation != 0 {
+    if member.evaluation != 0 || loaded.evaluated.iter().any(|u| u == me.user_id()) {
         return Err(bad(EVAL_DONE));
     }
     Ok((group.clone(), me.user_id().to_owned()))

@@ -5,6 +5,7 @@ use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::category;
 use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view};
+use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddReplyOutcome;
@@ -69,8 +70,12 @@ async fn reply_list(
 
 fn content(req: &Request) -> Result<String, ApiError> {
     let body: Value = http::json_body(req)?;
-    comment::parse_content(body.get("content"))
-        .ok_or_else(|| ApiError::bad_request(CONTENT_REQUIRED))
+    let text = comment::parse_content(body.get("content"))
+        .ok_or_else(|| ApiError::bad_request(CONTENT_REQUIRED))?;
+    limits::COMMENT
+        .check(Some(&text))
+        .map_err(ApiError::bad_request)?;
+    Ok(text)
 }
 
 async fn find_comment(

@@ -166,18 +166,15 @@ pub fn parse_region_filter(raw: Option<&str>) -> Option<u8> {
 }
 
 /// The slice `[(page−1)·size, page·size)` of `len` items; the whole list
-/// when page or size is absent or not a positive integer.
+/// when page or size is absent or not a positive integer (`size` capped:
+/// `limits::paging`).
 pub fn page_range(len: usize, page: Option<&str>, size: Option<&str>) -> std::ops::Range<usize> {
-    let positive = |v: Option<&str>| {
-        v.and_then(|t| t.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-    };
-    match (positive(page), positive(size)) {
-        (Some(page), Some(size)) => {
+    match super::limits::paging(page, size) {
+        Some((page, size)) => {
             let start = (page - 1).saturating_mul(size).min(len);
             start..start.saturating_add(size).min(len)
         }
-        _ => 0..len,
+        None => 0..len,
     }
 }
 

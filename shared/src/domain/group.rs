@@ -527,26 +527,19 @@ impl FeedFilter {
 
 /// How many items of the ordered list a page needs (`None`: the whole list).
 pub fn needed_for_page(page: Option<&str>, size: Option<&str>) -> Option<usize> {
-    let number = |v: Option<&str>| {
-        v.and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-    };
-    Some(number(page)?.saturating_mul(number(size)?))
+    let (page, size) = super::limits::paging(page, size)?;
+    Some(super::limits::needed_for(page, size))
 }
 
 /// 1-based page/size slicing (groups.md §1.9): both present and positive, else everything.
 pub fn page<T>(items: Vec<T>, page: Option<&str>, size: Option<&str>) -> Vec<T> {
-    let number = |v: Option<&str>| {
-        v.and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| *n > 0)
-    };
-    match (number(page), number(size)) {
-        (Some(page), Some(size)) => items
+    match super::limits::paging(page, size) {
+        Some((page, size)) => items
             .into_iter()
             .skip((page - 1).saturating_mul(size))
             .take(size)
             .collect(),
-        _ => items,
+        None => items,
     }
 }
 

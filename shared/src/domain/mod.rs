@@ -6,6 +6,7 @@ pub mod course;
 pub mod format;
 pub mod group;
 pub mod image;
+pub mod limits;
 pub mod number;
 pub mod phone;
 pub mod place;

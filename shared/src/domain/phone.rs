@@ -141,13 +141,14 @@ pub fn code_text(value: &serde_json::Value) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
-/// A stored verification code.
+/// A stored verification code. The number it was sent to is kept only as
+/// its keyed hash ([`PhoneCipher::tag`]): a table dump shows no number.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneCode {
     pub code: String,
-    /// The normalised number the code was sent to.
-    pub number: String,
+    /// `PhoneCipher::tag` of the normalised number the code was sent to.
+    pub number_tag: String,
     /// Epoch seconds.
     pub expires_at: i64,
     #[serde(default)]
@@ -163,15 +164,16 @@ pub enum VerifyRefusal {
 }
 
 impl PhoneCode {
-    /// Whether `code` sent for `number` at `now` verifies this stored code.
-    pub fn check(&self, number: &str, code: &str, now: i64) -> Result<(), VerifyRefusal> {
+    /// Whether `code` sent for the number tagged `number_tag` at `now`
+    /// verifies this stored code.
+    pub fn check(&self, number_tag: &str, code: &str, now: i64) -> Result<(), VerifyRefusal> {
         if now >= self.expires_at {
             return Err(VerifyRefusal::Expired);
         }
         if self.attempts >= MAX_CODE_ATTEMPTS {
             return Err(VerifyRefusal::TooManyAttempts);
         }
-        if self.number != number {
+        if self.number_tag != number_tag {
             return Err(VerifyRefusal::OtherNumber);
         }
         if self.code != code {
@@ -291,7 +293,7 @@ mod tests {
     fn a_code_verifies_only_for_its_number_before_expiry_and_within_the_attempts() {
         let stored = PhoneCode {
             code: "483920".into(),
-            number: "01012345678".into(),
+            number_tag: "01012345678".into(),
             expires_at: 1000,
             attempts: 0,
         };

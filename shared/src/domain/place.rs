@@ -22,19 +22,12 @@ pub fn preferred_region(like_location: Option<&str>) -> Option<u8> {
 /// `preferData` of the course lists: the display name of a `likeLocation`
 /// code, anything else unchanged (usually null).
 pub fn course_prefer_name(like_location: Option<&str>) -> Option<String> {
-    let name = match like_location? {
-        "1" => "서울",
-        "2" => "경기도",
-        "3" => "인천광역시",
-        "4" => "강원도",
-        "5" => "충청도/세종특별자치시/대전광역시",
-        "6" => "경상북도/대구광역시",
-        "7" => "경상남도/부산광역시/울산광역시",
-        "8" => "전라도/광주광역시",
-        "9" => "제주특별자치도",
-        other => other,
-    };
-    Some(name.to_owned())
+    let code = like_location?;
+    Some(
+        super::profile::location_name(code)
+            .unwrap_or(code)
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -76,12 +76,22 @@ pub fn user_agent(req: &Request) -> String {
         .to_owned()
 }
 
-/// A path parameter of the route template (`{id}`).
+/// Stands for an id too long to be one of ours: it names nothing, so the
+/// route looks it up and answers its own "not found" (a DynamoDB key of
+/// that length would be refused as a validation error instead).
+pub const UNKNOWN_ID: &str = "-";
+
+/// A path parameter of the route template (`{id}`); one longer than any id
+/// reads as [`UNKNOWN_ID`].
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
     req.path_parameters_ref()
         .and_then(|p| p.first(name))
         .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+        .map(|v| {
+            crate::domain::limits::id(v)
+                .unwrap_or(UNKNOWN_ID)
+                .to_owned()
+        })
         .ok_or_else(|| ApiError::bad_request(format!("경로에 {name} 값이 없습니다.")))
 }
 
@@ -90,6 +100,17 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
         .and_then(|q| q.first(name))
         .map(str::to_owned)
+}
+
+/// An id from the query string (`?userId=`): absent or empty is `None`; one
+/// longer than any id reads as [`UNKNOWN_ID`] (see [`path_param`]).
+pub fn query_id(req: &Request, name: &str) -> Option<String> {
+    query(req, name)
+        .filter(|v| !v.is_empty())
+        .map(|v| match crate::domain::limits::id(&v) {
+            Some(_) => v,
+            None => UNKNOWN_ID.to_owned(),
+        })
 }
 
 /// Every value of a repeated query-string parameter, in order.
@@ -112,11 +133,17 @@ pub fn body_bytes(req: &Request) -> &[u8] {
 
 /// Parses a JSON body like `express.json` did: an empty body is `{}`, a
 /// malformed one is a 400 with the parser's message, over 5 MB is
-/// `request entity too large`.
+/// `request entity too large`. A form-urlencoded body is read the same way
+/// (cross-cutting.md §5: the original mounted both parsers): its fields as
+/// strings, a repeated field as an array of strings.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = body_bytes(req);
     if bytes.len() > MAX_JSON_BYTES {
         return Err(ApiError::bad_request("request entity too large"));
+    }
+    if is_form_urlencoded(req.headers()) {
+        return serde_json::from_value(form_fields(bytes))
+            .map_err(|e| ApiError::bad_request(format!("잘못된 요청 본문입니다: {e}")));
     }
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
@@ -125,4 +152,44 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     };
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("잘못된 요청 본문입니다: {e}")))
+}
+
+fn is_form_urlencoded(headers: &http::HeaderMap) -> bool {
+    header(headers, "content-type").is_some_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
+/// `a=1&b=x&b=y` as `{"a":"1","b":["x","y"]}` (Node's `querystring`).
+fn form_fields(bytes: &[u8]) -> serde_json::Value {
+    use serde_json::Value;
+    let mut fields = serde_json::Map::new();
+    for (name, value) in form_urlencoded::parse(bytes) {
+        let value = Value::String(value.into_owned());
+        match fields.get_mut(name.as_ref()) {
+            None => {
+                fields.insert(name.into_owned(), value);
+            }
+            Some(Value::Array(values)) => values.push(value),
+            Some(first) => *first = Value::Array(vec![first.take(), value]),
+        }
+    }
+    Value::Object(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_read_like_nodes_querystring() {
+        assert_eq!(
+            form_fields(b"content=%EB%B0%98+%EA%B0%80&tag=a&tag=b&tag=c&empty="),
+            serde_json::json!({"content": "반 가", "tag": ["a", "b", "c"], "empty": ""})
+        );
+    }
 }

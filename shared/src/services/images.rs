@@ -30,7 +30,8 @@ pub async fn upload(
 }
 
 /// Deletes images (original in `folder` and both resized copies) in one
-/// DeleteObjects request per 333 images. Missing objects are not an error.
+/// DeleteObjects request per 333 images. Missing objects are not an error;
+/// a key S3 refused (quiet mode reports only those, e.g. `AccessDenied`) is.
 pub async fn delete(app: &App, original_folder: &str, keys: &[String]) -> anyhow::Result<()> {
     let objects: Vec<ObjectIdentifier> = keys
         .iter()
@@ -40,7 +41,8 @@ pub async fn delete(app: &App, original_folder: &str, keys: &[String]) -> anyhow
         .map(|key| ObjectIdentifier::builder().key(key).build())
         .collect::<Result<_, _>>()?;
     for chunk in objects.chunks(999) {
-        app.s3
+        let out = app
+            .s3
             .delete_objects()
             .bucket(&app.config.image_bucket)
             .delete(
@@ -52,6 +54,15 @@ pub async fn delete(app: &App, original_folder: &str, keys: &[String]) -> anyhow
             .send()
             .await
             .context("delete images")?;
+        if let Some(first) = out.errors().first() {
+            anyhow::bail!(
+                "delete images: {} of {} keys refused, first {:?}: {}",
+                out.errors().len(),
+                chunk.len(),
+                first.key().unwrap_or_default(),
+                first.code().unwrap_or_default()
+            );
+        }
     }
     Ok(())
 }

@@ -273,12 +273,11 @@ impl Db {
                             .table_name(&self.table)
                             .set_key(Some(key_map(&keys::phone_code(user_id))))
                             .condition_expression(
-                                "#code = :code AND #number = :number AND (attribute_not_exists(attempts) OR attempts = :attempts)",
+                                "#code = :code AND numberTag = :tag AND (attribute_not_exists(attempts) OR attempts = :attempts)",
                             )
                             .expression_attribute_names("#code", "code")
-                            .expression_attribute_names("#number", "number")
                             .expression_attribute_values(":code", s(&code.code))
-                            .expression_attribute_values(":number", s(&code.number))
+                            .expression_attribute_values(":tag", s(&code.number_tag))
                             .expression_attribute_values(":attempts", n(i64::from(code.attempts)))
                             .build()?,
                     )
@@ -302,6 +301,33 @@ impl Db {
         {
             TxOutcome::Done => Ok(VerifyOutcome::Verified),
             TxOutcome::ConditionFailed(_) => Ok(VerifyOutcome::CodeGone),
+        }
+    }
+
+    /// The first step of an account deletion: marks the profile, after which
+    /// no membership or hosted run can be written for the user (their
+    /// transactions check the profile: `groups::PROFILE_ACTIVE`). `false`
+    /// when the profile is gone.
+    pub async fn begin_account_deletion(&self, user_id: &str) -> anyhow::Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::user(user_id))))
+            .update_expression("SET deleting = :yes")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e).context("begin account deletion"),
         }
     }
 
@@ -386,11 +412,15 @@ impl Db {
             let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned();
             match sk.as_deref() {
                 Some("PROFILE") => {
-                    let user: User =
-                        serde_dynamo::from_item(item.clone()).context("decode user")?;
-                    let counts: EvaluationCounts =
-                        serde_dynamo::from_item(item).context("decode evaluation counts")?;
-                    profile = Some((user, counts));
+                    let user = serde_dynamo::from_item::<_, User>(item.clone());
+                    let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
+                    match (user, counts) {
+                        (Ok(user), Ok(counts)) => profile = Some((user, counts)),
+                        // Read like a deleted user (`users::decode_user`).
+                        (Err(e), _) | (_, Err(e)) => {
+                            tracing::warn!(error = %e, "skipped a malformed user item");
+                        }
+                    }
                 }
                 _ => groups.push(serde_dynamo::from_item(item).context("decode group")?),
             }

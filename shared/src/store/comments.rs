@@ -341,9 +341,14 @@ impl Db {
         let parent = keys::comment_id_index(&reply.comment_id);
         let Some(parent) = self.by_index::<Comment>(parent).await? else {
             // The comment is gone: its replies went with it (or go now).
-            return self
-                .batch_write(vec![super::delete_request(&reply_key(reply))?])
-                .await;
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(super::key_map(&reply_key(reply))))
+                .send()
+                .await
+                .context("delete reply")?;
+            return Ok(());
         };
         let parts = vec![
             self.tx_delete(&reply_key(reply), Some("attribute_exists(PK)"), &[])?,

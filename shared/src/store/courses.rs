@@ -266,10 +266,13 @@ impl Db {
         }
         for item in self.batch_get(&wanted).await.context("lookup")? {
             match text(&item, "type") {
-                Some("User") => {
-                    let user: User = serde_dynamo::from_item(item).context("decode user")?;
-                    found.users.insert(user.user_id.clone(), user);
-                }
+                Some("User") => match serde_dynamo::from_item::<_, User>(item) {
+                    Ok(user) => {
+                        found.users.insert(user.user_id.clone(), user);
+                    }
+                    // Read like a deleted user (`users::decode_user`).
+                    Err(e) => tracing::warn!(error = %e, "skipped a malformed user item"),
+                },
                 Some("Course") => {
                     let course: Course = serde_dynamo::from_item(item).context("decode course")?;
                     found.courses.insert(course.course_id.clone(), course);

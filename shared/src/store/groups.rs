@@ -17,6 +17,24 @@ use crate::domain::user::User;
 pub const GROUP_TYPE: &str = "Group";
 pub const TEXT_TYPE: &str = "GroupText";
 pub const MEMBER_TYPE: &str = "Apply";
+pub const EVALUATION_TYPE: &str = "Evaluation";
+
+/// The condition every membership write puts on the member's profile: it
+/// exists and its deletion has not begun (`Db::begin_account_deletion`), so
+/// no membership can appear for a deleted or departing user.
+const PROFILE_ACTIVE: &str = "attribute_exists(PK) AND attribute_not_exists(deleting)";
+
+fn profile_active(user_id: &str) -> anyhow::Result<TransactWriteItem> {
+    Ok(TransactWriteItem::builder()
+        .condition_check(
+            aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name("")
+                .set_key(Some(key_map(&keys::user(user_id))))
+                .condition_expression(PROFILE_ACTIVE)
+                .build()?,
+        )
+        .build())
+}
 
 fn group_item(group: &Group) -> anyhow::Result<Item> {
     let feed = keys::group_feed_index(&group.starts_at, &group.group_id);
@@ -75,6 +93,8 @@ pub struct Loaded {
     pub texts: Vec<GroupText>,
     pub members: Vec<Member>,
     pub users: HashMap<String, User>,
+    /// Members (user ids) who evaluated the host (`EVAL#` markers).
+    pub evaluated: Vec<String>,
 }
 
 impl Loaded {
@@ -92,9 +112,17 @@ impl Loaded {
                 Some(MEMBER_TYPE) => loaded
                     .members
                     .push(serde_dynamo::from_item(item).context("decode member")?),
-                Some("User") => {
-                    let u: User = serde_dynamo::from_item(item).context("decode user")?;
-                    loaded.users.insert(u.user_id.clone(), u);
+                Some("User") => match serde_dynamo::from_item::<_, User>(item) {
+                    Ok(u) => {
+                        loaded.users.insert(u.user_id.clone(), u);
+                    }
+                    // Read like a deleted user (see `Db::users`).
+                    Err(e) => tracing::warn!(error = %e, "skipped a malformed user item"),
+                },
+                Some(EVALUATION_TYPE) => {
+                    if let Some(user) = item.get("userId").and_then(|v| v.as_s().ok()) {
+                        loaded.evaluated.push(user.clone());
+                    }
                 }
                 _ => {}
             }
@@ -129,7 +157,17 @@ impl Db {
     /// here); conflicts with other transactions are retried. Returns the
     /// index of the first part whose condition failed, if any.
     async fn tx(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Option<usize>> {
-        let items = items
+        Ok(
+            match self.transact_retrying(self.with_table(items)).await? {
+                TxOutcome::Done => None,
+                TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
+            },
+        )
+    }
+
+    /// Fills in the table name the parts leave empty.
+    fn with_table(&self, items: Vec<TransactWriteItem>) -> Vec<TransactWriteItem> {
+        items
             .into_iter()
             .map(|mut item| {
                 if let Some(p) = item.put.as_mut() {
@@ -146,11 +184,7 @@ impl Db {
                 }
                 item
             })
-            .collect();
-        Ok(match self.transact_retrying(items).await? {
-            TxOutcome::Done => None,
-            TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
-        })
+            .collect()
     }
 
     /// `GetItem GROUP#<gid> / A#META`.
@@ -197,10 +231,12 @@ impl Db {
             put(group_item(group)?, Some("attribute_not_exists(PK)"))?,
             put(text_item(&group.group_id, text)?, None)?,
             put(member_item(host)?, None)?,
+            profile_active(&host.user_id)?,
         ];
         match self.tx(items).await.context("create group")? {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
+            Some(4) => bail!("create group: the host's account is being deleted"),
             Some(_) => bail!("create group: the run id is taken"),
         }
     }
@@ -389,10 +425,12 @@ impl Db {
         let items = vec![
             put(member_item(member)?, Some("attribute_not_exists(PK)"))?,
             count,
+            profile_active(&member.user_id)?,
         ];
         match self.tx(items).await.context("add member")? {
             None => Ok(ApplyOutcome::Applied),
             Some(0) => Ok(ApplyOutcome::AlreadyMember),
+            // Full, started, gone — or the member's account is being deleted.
             Some(_) => Ok(ApplyOutcome::Refused),
         }
     }
@@ -534,46 +572,112 @@ impl Db {
 
     /// Submits the attendance sheet once (conditioned on the host's flag
     /// still being unset): every member's flag, and +1 manner point for each
-    /// attendee, never above 100.
+    /// attendee, clamped at 100. An attendee already at 100, or whose account
+    /// is gone, gets no update (never a partial profile); a member who left
+    /// meanwhile is dropped. Each point update is conditioned on the value
+    /// read, so a concurrent change makes it re-read and retry.
     pub async fn submit_attendance(
         &self,
         group: &Group,
         members: &[Member],
         attendees: &[String],
     ) -> anyhow::Result<bool> {
-        let mut items = Vec::with_capacity(members.len() + attendees.len());
-        for member in members {
-            let is_host = member.user_id == group.user_id;
-            let mut update = Update::builder()
-                .table_name("")
-                .set_key(Some(key_map(&keys::apply(
-                    &group.group_id,
-                    &member.user_id,
-                ))))
-                .update_expression("SET attendance = :yes")
-                .expression_attribute_values(":yes", AttributeValue::Bool(true));
-            if is_host {
-                update = update
-                    .condition_expression("attribute_exists(PK) AND attendance = :no")
-                    .expression_attribute_values(":no", AttributeValue::Bool(false));
+        let mut members: Vec<&Member> = members.iter().collect();
+        for _ in 0..8 {
+            let ids: Vec<&str> = attendees.iter().map(String::as_str).collect();
+            let points = self.manner_points(&ids).await?;
+            let mut items = Vec::with_capacity(members.len() + attendees.len());
+            let mut host_part = None;
+            for member in &members {
+                let is_host = member.user_id == group.user_id;
+                let mut update = Update::builder()
+                    .table_name("")
+                    .set_key(Some(key_map(&keys::apply(
+                        &group.group_id,
+                        &member.user_id,
+                    ))))
+                    .update_expression("SET attendance = :yes")
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true));
+                update = if is_host {
+                    host_part = Some(items.len());
+                    update
+                        .condition_expression("attribute_exists(PK) AND attendance = :no")
+                        .expression_attribute_values(":no", AttributeValue::Bool(false))
+                } else {
+                    update.condition_expression("attribute_exists(PK)")
+                };
+                items.push(TransactWriteItem::builder().update(update.build()?).build());
             }
-            items.push(TransactWriteItem::builder().update(update.build()?).build());
+            let first_point = items.len();
+            for (user_id, seen) in &points {
+                if *seen < MAX_MANNER_POINT {
+                    items.push(manner_point_from(user_id, *seen, 1)?);
+                }
+            }
+            if items.len() > 100 {
+                bail!(
+                    "attendance of {} members does not fit one transaction",
+                    members.len()
+                );
+            }
+            let failed = match self.tx_all(items).await.context("submit attendance")? {
+                TxOutcome::Done => return Ok(true),
+                TxOutcome::ConditionFailed(parts) => parts,
+            };
+            if host_part.is_some_and(|h| failed.contains(&h)) {
+                return Ok(false);
+            }
+            // Members who left are dropped; changed points are read again.
+            let gone: Vec<String> = failed
+                .iter()
+                .filter(|i| **i < first_point)
+                .map(|i| members[*i].user_id.clone())
+                .collect();
+            members.retain(|m| !gone.contains(&m.user_id));
         }
-        for user_id in attendees {
-            items.push(manner_point_change(user_id, 1)?);
-        }
-        if items.len() > 100 {
-            bail!(
-                "attendance of {} members does not fit one transaction",
-                members.len()
-            );
-        }
-        Ok(self.tx(items).await.context("submit attendance")?.is_none())
+        bail!("submit attendance kept racing")
     }
 
-    /// Evaluates the run's host once: the member's `evaluation` (must still be
-    /// 0), the host's `eval<k>` counter and `mannerPoint ± 1` kept within 0..=100
-    /// (at a bound the evaluation is recorded without moving the point).
+    /// Current manner points of existing profiles (strongly consistent
+    /// GetItems, concurrently); users without a well-formed profile are absent.
+    async fn manner_points(&self, user_ids: &[&str]) -> anyhow::Result<Vec<(String, i64)>> {
+        let reads = user_ids.iter().map(|user_id| async move {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key_map(&keys::user(user_id))))
+                .projection_expression("mannerPoint")
+                .consistent_read(true)
+                .send()
+                .await
+                .context("get manner point")?;
+            let point = out
+                .item
+                .and_then(|i| i.get("mannerPoint").and_then(|v| v.as_n().ok()).cloned())
+                .and_then(|n| n.parse::<f64>().ok())
+                .map(|p| p as i64);
+            anyhow::Ok(point.map(|p| ((*user_id).to_owned(), p)))
+        });
+        Ok(futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// A transaction (table names filled in) with every failed part.
+    async fn tx_all(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<TxOutcome> {
+        self.transact_retrying(self.with_table(items)).await
+    }
+
+    /// Evaluates the run's host once per (run, member), for good: the
+    /// member's `evaluation` (must still be 0) and the `EVAL#` marker (must
+    /// not exist: leaving and rejoining cannot evaluate again), with the
+    /// host's `eval<k>` counter and `mannerPoint ± 1` kept within 0..=100
+    /// (at a bound only the counter moves). Every host update is conditioned
+    /// on the host's profile existing: a host whose account is gone gets no
+    /// (partial) profile, and the evaluation is still recorded.
     pub async fn evaluate_host(
         &self,
         group: &Group,
@@ -581,7 +685,17 @@ impl Db {
         category: u8,
         point: i8,
     ) -> anyhow::Result<EvaluateOutcome> {
-        for move_point in [true, false] {
+        let marker = Stored::new(
+            keys::evaluation(&group.group_id, user_id),
+            EVALUATION_TYPE,
+            &serde_json::json!({ "userId": user_id, "evaluation": category }),
+        )
+        .item()?;
+        for host_update in [
+            HostUpdate::PointAndCounter,
+            HostUpdate::Counter,
+            HostUpdate::None,
+        ] {
             let member = TransactWriteItem::builder()
                 .update(
                     Update::builder()
@@ -594,29 +708,47 @@ impl Db {
                         .build()?,
                 )
                 .build();
-            let host = if move_point {
-                manner_point_change_with_counter(&group.user_id, point, category)?
-            } else {
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name("")
-                            .set_key(Some(key_map(&keys::user(&group.user_id))))
-                            .update_expression(format!("ADD eval{category} :one"))
-                            .expression_attribute_values(":one", n(1))
-                            .build()?,
-                    )
-                    .build()
-            };
-            match self.tx(vec![member, host]).await.context("evaluate host")? {
+            let mut items = vec![
+                member,
+                put(marker.clone(), Some("attribute_not_exists(PK)"))?,
+            ];
+            match host_update {
+                HostUpdate::PointAndCounter => items.push(manner_point_change_with_counter(
+                    &group.user_id,
+                    point,
+                    category,
+                )?),
+                HostUpdate::Counter => items.push(
+                    TransactWriteItem::builder()
+                        .update(
+                            Update::builder()
+                                .table_name("")
+                                .set_key(Some(key_map(&keys::user(&group.user_id))))
+                                .update_expression(format!("ADD eval{category} :one"))
+                                .condition_expression("attribute_exists(PK)")
+                                .expression_attribute_values(":one", n(1))
+                                .build()?,
+                        )
+                        .build(),
+                ),
+                HostUpdate::None => {}
+            }
+            match self.tx(items).await.context("evaluate host")? {
                 None => return Ok(EvaluateOutcome::Done),
-                Some(0) => return Ok(EvaluateOutcome::AlreadyEvaluated),
-                Some(_) if move_point => continue,
-                Some(_) => bail!("evaluate host: the host's profile is gone"),
+                Some(0 | 1) => return Ok(EvaluateOutcome::AlreadyEvaluated),
+                // The point is at a bound, or the host's profile is gone.
+                Some(_) => continue,
             }
         }
         bail!("evaluate host: no attempt succeeded")
     }
+}
+
+#[derive(Clone, Copy)]
+enum HostUpdate {
+    PointAndCounter,
+    Counter,
+    None,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -625,14 +757,22 @@ pub enum EvaluateOutcome {
     AlreadyEvaluated,
 }
 
-/// `mannerPoint ± 1`, refused (condition) when it would leave 0..=100.
-fn manner_point_change(user_id: &str, delta: i8) -> anyhow::Result<TransactWriteItem> {
-    manner_point_update(
-        user_id,
-        delta,
-        "SET mannerPoint = mannerPoint + :delta".to_owned(),
-        false,
-    )
+pub const MAX_MANNER_POINT: i64 = 100;
+
+/// `mannerPoint + delta` on an existing profile, only if it still is `seen`.
+fn manner_point_from(user_id: &str, seen: i64, delta: i8) -> anyhow::Result<TransactWriteItem> {
+    Ok(TransactWriteItem::builder()
+        .update(
+            Update::builder()
+                .table_name("")
+                .set_key(Some(key_map(&keys::user(user_id))))
+                .update_expression("SET mannerPoint = mannerPoint + :delta")
+                .condition_expression("attribute_exists(PK) AND mannerPoint = :seen")
+                .expression_attribute_values(":delta", n(delta))
+                .expression_attribute_values(":seen", n(seen))
+                .build()?,
+        )
+        .build())
 }
 
 fn manner_point_change_with_counter(
@@ -640,34 +780,20 @@ fn manner_point_change_with_counter(
     delta: i8,
     category: u8,
 ) -> anyhow::Result<TransactWriteItem> {
-    manner_point_update(
-        user_id,
-        delta,
-        format!("SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"),
-        true,
-    )
-}
-
-fn manner_point_update(
-    user_id: &str,
-    delta: i8,
-    expression: String,
-    counter: bool,
-) -> anyhow::Result<TransactWriteItem> {
     let (condition, bound) = if delta >= 0 {
-        ("mannerPoint <= :bound", 100 - i32::from(delta))
+        ("mannerPoint <= :bound", MAX_MANNER_POINT - i64::from(delta))
     } else {
-        ("mannerPoint >= :bound", -i32::from(delta))
+        ("mannerPoint >= :bound", -i64::from(delta))
     };
-    let mut update = Update::builder()
+    let update = Update::builder()
         .table_name("")
         .set_key(Some(key_map(&keys::user(user_id))))
-        .update_expression(expression)
+        .update_expression(format!(
+            "SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"
+        ))
         .condition_expression(format!("attribute_exists(PK) AND {condition}"))
         .expression_attribute_values(":delta", n(delta))
-        .expression_attribute_values(":bound", n(bound));
-    if counter {
-        update = update.expression_attribute_values(":one", n(1));
-    }
+        .expression_attribute_values(":bound", n(bound))
+        .expression_attribute_values(":one", n(1));
     Ok(TransactWriteItem::builder().update(update.build()?).build())
 }

@@ -190,6 +190,17 @@ pub fn apply(group_id: &str, user_id: &str) -> Key {
 
 pub const APPLY: &str = "APPLY#";
 
+/// `GROUP#<gid> / EVAL#<uid>`: that the member evaluated the run's host.
+/// Kept apart from the membership, so leaving and rejoining cannot clear it
+/// (one evaluation per run and member, for good); outside the detail
+/// collection (`A…`), deleted with the run's partition.
+pub fn evaluation(group_id: &str, user_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: format!("EVAL#{user_id}"),
+    }
+}
+
 /// GSI2 entry of a membership: `USER#<uid> / APPLY#<startUtc>#<gid>`.
 pub fn applied_group_index(user_id: &str, start_utc: &str, group_id: &str) -> IndexKey {
     IndexKey {

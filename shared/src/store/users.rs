@@ -8,6 +8,19 @@ use super::item::Stored;
 use super::keys::{self, Key};
 use crate::domain::user::User;
 
+/// A profile item as a user; a malformed one (e.g. a counter-only stub an
+/// older version could leave behind) is read like a deleted user — absent —
+/// and logged, so one bad item never fails a whole page.
+fn decode_user(item: super::Item) -> Option<User> {
+    match serde_dynamo::from_item::<_, User>(item) {
+        Ok(user) => Some(user),
+        Err(e) => {
+            tracing::warn!(error = %e, "skipped a malformed user item");
+            None
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum CreateOutcome {
     Created,
@@ -27,10 +40,7 @@ impl Db {
             .send()
             .await
             .context("get user")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode user")
+        Ok(out.item.and_then(decode_user))
     }
 
     /// Profiles of many users in one BatchGetItem (per 100), by id.
@@ -40,8 +50,11 @@ impl Db {
     ) -> anyhow::Result<std::collections::HashMap<String, User>> {
         let keys: Vec<Key> = user_ids.iter().map(|id| keys::user(id)).collect();
         let items = self.batch_get(&keys).await.context("get users")?;
-        let users: Vec<User> = serde_dynamo::from_items(items).context("decode users")?;
-        Ok(users.into_iter().map(|u| (u.user_id.clone(), u)).collect())
+        Ok(items
+            .into_iter()
+            .filter_map(decode_user)
+            .map(|u| (u.user_id.clone(), u))
+            .collect())
     }
 
     /// Puts a new user; never overwrites an existing id. Test accounts also
