@@ -16,6 +16,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The app clock's instant when the test started (see [`pinned_start`]).
     pub start: DateTime<Utc>,
+    /// The clock offset that pinned it there (seconds from the real clock).
+    pinned_offset: i64,
 }
 
 /// Where every test's app clock starts: 12:00 KST of the current KST date.
@@ -101,8 +103,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let sdk = aws_config::load_from_env().await;
     let app: &'static App = Box::leak(Box::new(App::new(config, &sdk)));
     let start = pinned_start();
-    app.clock
-        .set_offset_seconds((start - Utc::now()).num_seconds());
+    let pinned_offset = (start - Utc::now()).num_seconds();
+    app.clock.set_offset_seconds(pinned_offset);
     functions::devstack::ensure_table(&app.db.client, &app.config.table_name)
         .await
         .expect("create table");
@@ -124,6 +126,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         app,
         http,
         start,
+        pinned_offset,
     }
 }
 
@@ -219,16 +222,19 @@ impl TestApp {
         self.now().with_timezone(&kst()).date_naive()
     }
 
-    /// Sets the app clock `seconds` after the test's start (not cumulative),
+    /// Moves the app clock `seconds` ahead of where the pinned clock would
+    /// read now (not cumulative: each call replaces the previous shift),
     /// through the dev gateway's test-only route.
     pub async fn shift_clock(&self, seconds: i64) {
-        self.set_clock(self.start + chrono::Duration::seconds(seconds))
-            .await;
+        self.set_clock_offset(self.pinned_offset + seconds).await;
     }
 
     /// Sets the app clock to `at` (to the second; it keeps running from there).
     pub async fn set_clock(&self, at: DateTime<Utc>) {
-        let offset = (at - Utc::now()).num_seconds();
+        self.set_clock_offset((at - Utc::now()).num_seconds()).await;
+    }
+
+    async fn set_clock_offset(&self, offset: i64) {
         let reply = self
             .send(
                 self.http
