@@ -16,4 +16,5 @@ mod events;
 mod group;
 mod group_failures;
 mod hardening;
+mod reminders;
 mod template;

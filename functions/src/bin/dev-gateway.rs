@@ -46,7 +46,11 @@ async fn main() -> anyhow::Result<()> {
     functions::devstack::ensure_bucket(&app.s3, &app.config.image_bucket).await?;
     // The background functions (S3 object-created, due schedules) plug in here
     // as they are built; with none registered nothing is polled.
-    let background = functions::background::Background::default();
+    functions::devstack::ensure_schedules(&app.scheduler, &app.config.table_name).await?;
+    let background = functions::background::Background {
+        on_schedule: Some(functions::background::alarm_dispatch()),
+        ..Default::default()
+    };
     functions::background::spawn(app, background, aws_sdk_sqs::Client::new(&sdk)).await?;
     functions::gateway::serve(app, SocketAddr::from(([127, 0, 0, 1], port))).await
 }

@@ -80,6 +80,11 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The instant a run write happens (its `createdAt` / `updatedAt`).
+fn written_at(instant: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    crate::time::parse_instant(instant).context("the run's write time is not an instant")
+}
+
 fn kind(item: &Item) -> Option<&str> {
     item.get("type")
         .and_then(|v| v.as_s().ok())
@@ -226,13 +231,18 @@ impl Db {
                     .build()?,
             )
             .build();
-        let items = vec![
+        let mut items = vec![
             marker_put,
             put(group_item(group)?, Some("attribute_not_exists(PK)"))?,
             put(text_item(&group.group_id, text)?, None)?,
             put(member_item(host)?, None)?,
             profile_active(&host.user_id)?,
         ];
+        // The run's reminders, in the same transaction (docs/reminders.md).
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.created_at)?,
+        )?);
         match self.tx(items).await.context("create group")? {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
@@ -537,6 +547,11 @@ impl Db {
                     .build(),
             );
         }
+        // The reminders follow the new time, in the same transaction (docs/reminders.md).
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.updated_at)?,
+        )?);
         if items.len() > 100 {
             bail!(
                 "a run with {} members cannot be edited in one transaction",

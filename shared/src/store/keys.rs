@@ -354,12 +354,43 @@ pub fn alarm(user_id: &str, created_utc: &str, alarm_id: &str) -> Key {
 
 pub const ALARM: &str = "ALARM#";
 
-/// `ALARM#<alarmId> / SENT`: written before an SMS goes out, at most once.
-pub fn alarm_sent(alarm_id: &str) -> Key {
+// ---- run reminders (docs/reminders.md) ----
+
+/// `GROUP#<gid> / REMIND#<category>`: a run's pending reminder of one kind.
+/// It lives in the run's partition (a run delete removes it with the rest;
+/// its sort key is outside the detail page's `A` prefix).
+pub fn reminder(group_id: &str, category: &str) -> Key {
     Key {
-        pk: format!("{ALARM}{alarm_id}"),
-        sk: "SENT".into(),
+        pk: group_pk(group_id),
+        sk: format!("{REMIND}{category}"),
     }
+}
+
+pub const REMIND: &str = "REMIND#";
+
+/// GSI1 entry of a pending reminder: `REMINDERS / <dueUtc>#<gid>#<category>`,
+/// so "everything due up to T" is one Query.
+pub fn reminder_due_index(due_utc: &str, group_id: &str, category: &str) -> IndexKey {
+    IndexKey {
+        pk: REMINDERS.into(),
+        sk: format!("{due_utc}#{group_id}#{category}"),
+    }
+}
+
+pub const REMINDERS: &str = "REMINDERS";
+
+/// `REMINDED#<gid>#<category>#<dueUtc> / USER#<uid>`: the idempotency record
+/// of one reminder occurrence for one recipient (its alarm row and SMS state).
+/// A moved run's reminder is a new occurrence (another due time).
+pub fn reminder_delivery(group_id: &str, category: &str, due_utc: &str, user_id: &str) -> Key {
+    Key {
+        pk: reminder_deliveries_pk(group_id, category, due_utc),
+        sk: user_pk(user_id),
+    }
+}
+
+pub fn reminder_deliveries_pk(group_id: &str, category: &str, due_utc: &str) -> String {
+    format!("REMINDED#{group_id}#{category}#{due_utc}")
 }
 
 pub fn user_pk(user_id: &str) -> String {

@@ -12,6 +12,7 @@ pub mod group_delete;
 pub mod groups;
 mod item;
 pub mod keys;
+pub mod reminders;
 mod tokens;
 mod tx;
 mod users;
