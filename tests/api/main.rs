@@ -14,6 +14,7 @@ mod cors;
 mod course;
 mod events;
 mod group;
+mod group_failures;
 mod hardening;
 mod reminders;
 mod template;

@@ -17,7 +17,6 @@ use shared::App;
 use shared::metrics::RequestStats;
 use shared::services::reminders::{Report, Tick, dispatch};
 use shared::store::Db;
-use shared::time::kst;
 
 use crate::helpers::{TestApp, spawn_app_with};
 
@@ -46,7 +45,7 @@ async fn world() -> World {
         c.external.phone_key = Some(PHONE_KEY);
     })
     .await;
-    let day = (Utc::now().with_timezone(&kst()) + Duration::days(3)).date_naive();
+    let day = app.today() + Duration::days(3);
     World { app, sens, day }
 }
 
@@ -364,7 +363,7 @@ async fn sms_or_lms_follows_the_estimated_length_of_the_text() {
         48
     );
     w.run(&host, &short, &w.date(0), "18:00").await;
-    w.set_clock(Utc::now() + Duration::seconds(11));
+    w.set_clock(w.app.now() + Duration::seconds(11));
     w.run(&host, &long, &w.date(0), "19:00").await;
 
     assert_eq!(w.tick(w.at(0, "08:00")).await.sms_sent, 2);

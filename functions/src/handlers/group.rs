@@ -283,22 +283,26 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     const FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let group = app
-        .db
-        .group(&group_id)
-        .await
-        .or_fail(FAILED)?
-        .ok_or_else(|| bad(NOT_FOUND))?;
-    if group.user_id != me.user_id() {
+    let group = app.db.group(&group_id).await.or_fail(FAILED)?;
+    if group.as_ref().is_some_and(|g| g.user_id != me.user_id()) {
         return Err(bad("본인이 작성한 글만 삭제할 수 있습니다"));
     }
-    if !services::groups::delete_group(app, &group, me.user_id())
-        .await
-        .or_fail(FAILED)?
+    let deleted = match group {
+        Some(group) => services::groups::delete_group(app, &group, me.user_id())
+            .await
+            .or_fail(FAILED)?,
+        None => false,
+    };
+    // Gone already, or its delete began elsewhere: the host's retry of a
+    // delete that failed part-way finishes it.
+    if deleted
+        || services::groups::resume_group_delete(app, &group_id, me.user_id())
+            .await
+            .or_fail(FAILED)?
     {
-        return Err(bad(NOT_FOUND));
+        return ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }));
     }
-    ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }))
+    Err(bad(NOT_FOUND))
 }
 
 // ---------------------------------------------------------------------------
@@ -739,36 +743,45 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
         .map_err(refusal)?;
     let applied = match action {
         ApplyAction::Apply => {
-            let member = Member {
-                apply_id: uuid::Uuid::new_v4().to_string(),
-                group_id: group_id.clone(),
-                user_id: me.user_id().to_owned(),
-                host_id: group.user_id.clone(),
-                starts_at: group.starts_at.clone(),
-                attendance: false,
-                evaluation: 0,
-                applied_at: instant_key(now),
-            };
-            match app
-                .db
-                .add_member(&member, &instant_key(now))
-                .await
-                .or_fail(APPLY_FAILED)?
-            {
-                // A concurrent request of the same user got there first: same result.
-                ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => true,
-                ApplyOutcome::Refused => {
-                    // Capacity or time changed since the read: report why.
-                    let fresh = app
-                        .db
-                        .group(&group_id)
-                        .await
-                        .or_fail(APPLY_FAILED)?
-                        .ok_or_else(|| bad(APPLY_FAILED))?;
-                    let err = rules::decide_apply(&fresh, me.user_id(), false, now)
-                        .err()
-                        .map_or_else(|| bad(APPLY_FAILED), refusal);
-                    return Err(err);
+            let mut run = group.clone();
+            let mut moved = 0;
+            loop {
+                let member = Member {
+                    apply_id: uuid::Uuid::new_v4().to_string(),
+                    group_id: group_id.clone(),
+                    user_id: me.user_id().to_owned(),
+                    host_id: run.user_id.clone(),
+                    starts_at: run.starts_at.clone(),
+                    attendance: false,
+                    evaluation: 0,
+                    applied_at: instant_key(now),
+                };
+                match app
+                    .db
+                    .add_member(&member, &instant_key(now))
+                    .await
+                    .or_fail(APPLY_FAILED)?
+                {
+                    // A concurrent request of the same user got there first: same result.
+                    ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => break true,
+                    ApplyOutcome::Refused => {
+                        // Capacity, time or the start changed since the read.
+                        let fresh = app
+                            .db
+                            .group(&group_id)
+                            .await
+                            .or_fail(APPLY_FAILED)?
+                            .ok_or_else(|| bad(APPLY_FAILED))?;
+                        match rules::decide_apply(&fresh, me.user_id(), false, now) {
+                            Err(why) => return Err(refusal(why)),
+                            // An edit moved the start: join at the new one.
+                            Ok(_) if fresh.starts_at != run.starts_at && moved < 3 => {
+                                run = fresh;
+                                moved += 1;
+                            }
+                            Ok(_) => return Err(bad(APPLY_FAILED)),
+                        }
+                    }
                 }
             }
         }

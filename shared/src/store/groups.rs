@@ -411,7 +411,9 @@ impl Db {
     }
 
     /// Joins a run: the membership and `applyCount + 1` in one transaction,
-    /// conditioned on capacity, the run still existing and not started.
+    /// conditioned on capacity, the run still existing and not started, and
+    /// its start still being the member's `startsAt` (an edit that moved the
+    /// start meanwhile would leave this member's index entry behind).
     pub async fn add_member(&self, member: &Member, now_key: &str) -> anyhow::Result<ApplyOutcome> {
         let group_key = keys::group(&member.group_id);
         let count = TransactWriteItem::builder()
@@ -421,10 +423,12 @@ impl Db {
                     .set_key(Some(key_map(&group_key)))
                     .update_expression("SET applyCount = applyCount + :one")
                     .condition_expression(
-                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now",
+                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now \
+                         AND startsAt = :start",
                     )
                     .expression_attribute_values(":one", n(1))
                     .expression_attribute_values(":now", s(now_key))
+                    .expression_attribute_values(":start", s(&member.starts_at))
                     .build()?,
             )
             .build();

@@ -137,6 +137,26 @@ pub fn group_text(group_id: &str) -> Key {
     }
 }
 
+/// `GROUP#<gid> / DELETING`: a run whose delete began and has not finished
+/// (it replaces the META; outside the `A` detail prefix).
+pub fn group_deletion(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "DELETING".into(),
+    }
+}
+
+/// GSI2 entry of an unfinished run delete: `USER#<host> / DELETING#<gid>`
+/// (account deletion finishes its user's unfinished run deletes).
+pub fn group_deletion_index(host_id: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(host_id),
+        sk: format!("{DELETING}{group_id}"),
+    }
+}
+
+pub const DELETING: &str = "DELETING#";
+
 /// Sort-key prefix shared by a run's META, TEXT and member items.
 pub const GROUP_DETAIL_PREFIX: &str = "A";
 

@@ -8,6 +8,7 @@ mod alarms;
 mod batch;
 mod comments;
 mod courses;
+pub mod group_delete;
 pub mod groups;
 mod item;
 pub mod keys;
