@@ -46,12 +46,13 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
     let now = app.clock.now();
-    let keys = upload(app, &form.files, &mimes)
+    let course_id = uuid::Uuid::new_v4().to_string();
+    let keys = upload(app, &course_id, &form.files, &mimes)
         .await
         .or_fail(CREATE_FAILED)?;
     let created = instant_key(now);
     let course = Course {
-        course_id: uuid::Uuid::new_v4().to_string(),
+        course_id,
         user_id: me.user_id().to_owned(),
         region: shared::domain::group::region_of(&input.location),
         title: input.title,
@@ -86,7 +87,12 @@ fn checked_images(files: &[UploadedFile]) -> Result<Vec<&'static str>, ApiError>
 }
 
 /// Stores files under fresh keys (distinct within the request), concurrently.
-async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Result<Vec<String>> {
+async fn upload(
+    app: &App,
+    course_id: &str,
+    files: &[UploadedFile],
+    mimes: &[&str],
+) -> anyhow::Result<Vec<String>> {
     let now_ms = app.clock.now().timestamp_millis();
     let keys: Vec<String> = files
         .iter()
@@ -99,7 +105,14 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
         .collect();
     let puts =
         files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
-            images::upload(app, folder::COURSE, key, f.bytes.clone(), mime)
+            images::upload_owned(
+                app,
+                folder::COURSE,
+                key,
+                f.bytes.clone(),
+                mime,
+                Some(course_id),
+            )
         });
     futures::future::try_join_all(puts).await?;
     Ok(keys)
@@ -363,7 +376,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     if kept.is_empty() && room == 0 {
         return Err(ApiError::bad_request(NO_IMAGE));
     }
-    let added = upload(app, &form.files[..room], &mimes[..room])
+    let added = upload(app, &course_id, &form.files[..room], &mimes[..room])
         .await
         .or_fail(UPDATE_FAILED)?;
     let previous = course.images.clone();

@@ -11,6 +11,7 @@ mod courses;
 pub mod groups;
 mod item;
 pub mod keys;
+pub mod resize;
 mod tokens;
 mod tx;
 mod users;
