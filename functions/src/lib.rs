@@ -2,6 +2,7 @@
 //! `dev-gateway`) the local gateway that serves every route on one port.
 
 pub mod handlers;
+pub mod resize;
 pub mod routes;
 
 #[cfg(feature = "dev-gateway")]

@@ -226,12 +226,15 @@ impl Db {
         }
     }
 
-    /// Whether some version of the object has both copies (a completed
-    /// `RESIZED` record, not expired).
+    /// Whether some version of the object has both copies stored: its record
+    /// notes both widths written (set before the marker step, so of two images
+    /// finishing at once the later one always sees the earlier) and it did not
+    /// end as an orphan or a deleted original.
     pub async fn image_resized(
         &self,
         bucket: &str,
         object_key: &str,
+        widths: [u32; 2],
         now: i64,
     ) -> anyhow::Result<bool> {
         let out = self
@@ -239,11 +242,14 @@ impl Db {
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
-            .filter_expression("#status = :completed AND outcome = :resized AND #expires > :now")
-            .expression_attribute_names("#status", "status")
+            .filter_expression(
+                "contains(written, :list) AND contains(written, :detail) \
+                 AND (attribute_not_exists(outcome) OR outcome = :resized) AND #expires > :now",
+            )
             .expression_attribute_names("#expires", keys::EXPIRES_AT)
             .expression_attribute_values(":pk", s(keys::resize_records_pk(bucket, object_key)))
-            .expression_attribute_values(":completed", s(COMPLETED))
+            .expression_attribute_values(":list", n(i64::from(widths[0])))
+            .expression_attribute_values(":detail", n(i64::from(widths[1])))
             .expression_attribute_values(":resized", s(OUTCOME_RESIZED))
             .expression_attribute_values(":now", n(now))
             .consistent_read(true)
