@@ -13,3 +13,7 @@ pub mod devstack;
 pub mod fakes;
 #[cfg(feature = "dev-gateway")]
 pub mod gateway;
+#[cfg(feature = "dev-gateway")]
+pub mod local_images;
+#[cfg(feature = "dev-gateway")]
+pub mod theme_defaults;

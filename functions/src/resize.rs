@@ -245,10 +245,9 @@ async fn process(
     if !missing.is_empty() {
         let limits = settings.limits;
         let widths = missing.clone();
-        let copies =
-            tokio::task::spawn_blocking(move || imaging::resize(&bytes, &widths, &limits))
-                .await
-                .context("resize task")?;
+        let copies = tokio::task::spawn_blocking(move || imaging::resize(&bytes, &widths, &limits))
+            .await
+            .context("resize task")?;
         let copies = match copies {
             Ok(c) => c,
             Err(refusal) => return Ok(refused(upload, &refusal)),

@@ -89,10 +89,7 @@ pub fn resize(bytes: &[u8], widths: &[u32], limits: &Limits) -> Result<Vec<Copy>
         Kind::Jpeg => decode_jpeg(bytes, widest, limits)?,
         Kind::Other(format) => decode_other(bytes, format, limits)?,
     };
-    widths
-        .iter()
-        .map(|&target| decoded.copy(target))
-        .collect()
+    widths.iter().map(|&target| decoded.copy(target)).collect()
 }
 
 enum Kind {

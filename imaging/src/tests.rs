@@ -6,7 +6,11 @@ pub(crate) fn jpeg(w: u16, h: u16, orientation: Option<u16>) -> Vec<u8> {
     let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
     for _y in 0..h {
         for x in 0..w {
-            pixels.extend_from_slice(if x < w / 2 { &[220, 20, 20] } else { &[20, 20, 220] });
+            pixels.extend_from_slice(if x < w / 2 {
+                &[220, 20, 20]
+            } else {
+                &[20, 20, 220]
+            });
         }
     }
     let mut out = Vec::new();
@@ -98,7 +102,10 @@ fn exif_orientation_is_applied_and_no_exif_is_written() {
     let top = shown.get_pixel(192, 50).0;
     let bottom = shown.get_pixel(192, 700).0;
     assert!(top[0] > 150 && top[2] < 100, "top is red: {top:?}");
-    assert!(bottom[2] > 150 && bottom[0] < 100, "bottom is blue: {bottom:?}");
+    assert!(
+        bottom[2] > 150 && bottom[0] < 100,
+        "bottom is blue: {bottom:?}"
+    );
     assert!(!c.bytes.windows(4).any(|w| w == b"Exif"));
     assert!(!c.bytes.windows(4).any(|w| w == b"II*\0"));
 }
@@ -153,7 +160,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

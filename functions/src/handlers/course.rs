@@ -103,17 +103,16 @@ async fn upload(
             object_key(&f.file_name, mime, random, now_ms + i as i64)
         })
         .collect();
-    let puts =
-        files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
-            images::upload_owned(
-                app,
-                folder::COURSE,
-                key,
-                f.bytes.clone(),
-                mime,
-                Some(course_id),
-            )
-        });
+    let puts = files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
+        images::upload_owned(
+            app,
+            folder::COURSE,
+            key,
+            f.bytes.clone(),
+            mime,
+            Some(course_id),
+        )
+    });
     futures::future::try_join_all(puts).await?;
     Ok(keys)
 }

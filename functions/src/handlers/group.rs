@@ -128,9 +128,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     }
 
     let group_id = uuid::Uuid::new_v4().to_string();
-    let thumbnails = upload_all(app, &group_id, &files)
-        .await
-        .or_fail(FAILED)?;
+    let thumbnails = upload_all(app, &group_id, &files).await.or_fail(FAILED)?;
     let now_key = instant_key(now);
     let starts_at = instant_key(start);
     let group = Group {
