@@ -358,5 +358,6 @@ fn encode(image: &DynamicImage) -> Result<(&'static str, Vec<u8>), Refusal> {
     Ok(("image/jpeg", out))
 }
 
+pub mod fixtures;
 #[cfg(test)]
 mod tests;
