@@ -619,3 +619,139 @@ async fn app_with_s3(app: &App, puts: Puts) -> &'static App {
     );
     Box::leak(Box::new(copy))
 }
+
+// ---- template.yaml ----
+
+fn resources() -> serde_yaml::Mapping {
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses");
+    doc["Resources"].as_mapping().expect("Resources").clone()
+}
+
+fn text(value: &serde_yaml::Value) -> String {
+    serde_yaml::to_string(value).expect("yaml")
+}
+
+#[test]
+fn the_template_triggers_the_resize_function_on_the_upload_folders_only() {
+    let resources = resources();
+    let function = &resources["ImageResizeFunction"];
+    assert_eq!(
+        function["Metadata"]["BuildProperties"]["Binary"],
+        "image-resize"
+    );
+    let mut prefixes: Vec<String> = function["Properties"]["Events"]
+        .as_mapping()
+        .expect("events")
+        .values()
+        .map(|e| {
+            assert_eq!(e["Type"], "S3");
+            assert_eq!(e["Properties"]["Events"], "s3:ObjectCreated:*");
+            let rules = e["Properties"]["Filter"]["S3Key"]["Rules"]
+                .as_sequence()
+                .expect("rules");
+            assert_eq!(rules.len(), 1);
+            assert_eq!(rules[0]["Name"], "prefix");
+            rules[0]["Value"].as_str().expect("prefix").to_owned()
+        })
+        .collect();
+    prefixes.sort();
+    let mut local = background::UPLOAD_PREFIXES.to_vec();
+    local.sort();
+    assert_eq!(prefixes, local, "deployed and local triggers agree");
+    let on_failure = &function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"], "SQS");
+    assert!(text(on_failure).contains("ImageResizeDeadLetterQueue"));
+}
+
+#[test]
+fn the_resize_policy_grants_exactly_the_calls_the_function_makes() {
+    let resources = resources();
+    let statements = resources["ImageResizeFunction"]["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .expect("statements")
+        .clone();
+    let mut grants: Vec<(String, Vec<String>)> = statements
+        .iter()
+        .flat_map(|s| {
+            let targets: Vec<String> = text(&s["Resource"])
+                .lines()
+                .filter_map(|l| l.split("AccountId}").nth(1).map(str::to_owned))
+                .chain(
+                    text(&s["Resource"])
+                        .contains("Table.Arn")
+                        .then(|| "table".into()),
+                )
+                .collect();
+            s["Action"]
+                .as_sequence()
+                .expect("actions")
+                .iter()
+                .map(move |a| (a.as_str().expect("action").to_owned(), targets.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    grants.sort();
+    let uploads = vec!["/groupthumbnail/*".to_owned(), "/courseImage/*".to_owned()];
+    let copies = vec!["/w_384/*".to_owned(), "/w_758/*".to_owned()];
+    assert_eq!(
+        grants,
+        [
+            ("dynamodb:GetItem".into(), vec!["table".into()]),
+            ("dynamodb:Query".into(), vec!["table".into()]),
+            ("dynamodb:UpdateItem".into(), vec!["table".into()]),
+            ("s3:DeleteObject".into(), copies.clone()),
+            ("s3:GetObject".into(), uploads),
+            ("s3:ListBucket".into(), vec![String::new()]),
+            ("s3:PutObject".into(), copies),
+        ]
+    );
+}
+
+#[test]
+fn the_bucket_stays_private_behind_our_own_cloudfront_distribution() {
+    let resources = resources();
+    let block = &resources["ImageBucket"]["Properties"]["PublicAccessBlockConfiguration"];
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(block[flag], true, "{flag}");
+    }
+    let distribution = &resources["ImageDistribution"]["Properties"]["DistributionConfig"];
+    assert!(text(&distribution["Origins"]).contains("ImageOriginAccessControl.Id"));
+    assert_eq!(
+        resources["ImageOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["SigningBehavior"],
+        "always"
+    );
+    let policy = text(&resources["ImageBucketPolicy"]["Properties"]["PolicyDocument"]);
+    assert!(policy.contains("cloudfront.amazonaws.com"), "{policy}");
+    assert!(
+        policy.contains("distribution/${ImageDistribution}"),
+        "{policy}"
+    );
+    assert!(
+        !policy.contains("\"*\"") && !policy.contains("AWS: '*'"),
+        "{policy}"
+    );
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("parses");
+    let env = text(&doc["Globals"]["Function"]["Environment"]["Variables"]);
+    for var in ["CDN_BASE_URL", "DEFAULT_IMAGE_BASE"] {
+        let line = env
+            .lines()
+            .skip_while(|l| !l.starts_with(var))
+            .take(2)
+            .collect::<String>();
+        assert!(
+            line.contains("ImageDistribution.DomainName"),
+            "{var}: {line}"
+        );
+    }
+    assert!(
+        !text(&doc).contains("dpnlaom97ul1b"),
+        "no link to the original's CDN"
+    );
+}
