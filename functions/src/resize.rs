@@ -286,8 +286,7 @@ async fn mark_owner(
     let mut seen = false;
     loop {
         let images = app.db.owner_images(kind, owner).await?;
-        let Some(OwnerImages { keys, resized }) =
-            images.filter(|i| i.keys.iter().any(|k| *k == upload.name))
+        let Some(OwnerImages { keys, resized }) = images.filter(|i| i.keys.contains(&upload.name))
         else {
             if !seen && Instant::now() < deadline {
                 tokio::time::sleep(delay).await;
