@@ -40,8 +40,12 @@ pub struct Background {
     pub on_schedule: Option<ScheduleHandler>,
 }
 
-/// Creates `queue` and points the bucket's object-created notifications at
-/// it; returns the queue URL.
+/// The key prefixes whose new objects notify (the image-resize function's
+/// trigger in template.yaml).
+pub const UPLOAD_PREFIXES: [&str; 2] = ["groupthumbnail/", "courseImage/"];
+
+/// Creates `queue` and points the bucket's object-created notifications of
+/// the upload folders at it; returns the queue URL.
 pub async fn wire_bucket_events(
     app: &App,
     sqs: &aws_sdk_sqs::Client,
@@ -65,20 +69,38 @@ pub async fn wire_bucket_events(
         .attributes
         .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
         .context("queue arn")?;
-    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    // As template.yaml: only the upload folders notify (never the copies).
+    let mut notifications = NotificationConfiguration::builder();
+    for prefix in UPLOAD_PREFIXES {
+        notifications = notifications.queue_configurations(
+            QueueConfiguration::builder()
+                .queue_arn(&arn)
+                .events(Event::S3ObjectCreated)
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(
+                            S3KeyFilter::builder()
+                                .filter_rules(
+                                    FilterRule::builder()
+                                        .name(FilterRuleName::Prefix)
+                                        .value(prefix)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()?,
+        );
+    }
     app.s3
         .put_bucket_notification_configuration()
         .bucket(&app.config.image_bucket)
-        .notification_configuration(
-            NotificationConfiguration::builder()
-                .queue_configurations(
-                    QueueConfiguration::builder()
-                        .queue_arn(arn)
-                        .events(Event::S3ObjectCreated)
-                        .build()?,
-                )
-                .build(),
-        )
+        .notification_configuration(notifications.build())
         .send()
         .await
         .context("bucket notification")?;

@@ -77,7 +77,9 @@ pub fn router(app: &'static App) -> Router {
                 .with_state(app),
         );
     }
-    router.fallback(fallback_handler)
+    router
+        .merge(crate::local_images::router(app))
+        .fallback(fallback_handler)
 }
 
 /// Binds `addr` and serves until the process ends.

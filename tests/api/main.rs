@@ -16,5 +16,6 @@ mod events;
 mod group;
 mod group_failures;
 mod hardening;
+mod images;
 mod reminders;
 mod template;

@@ -82,9 +82,11 @@ fn checked_images(files: &[UploadedFile]) -> Result<Vec<(&UploadedFile, &'static
         .collect()
 }
 
-/// Uploads the files under fresh keys (in order) and returns the keys.
+/// Uploads the files under fresh keys (in order), tagged with the run they
+/// belong to (for the resize function), and returns the keys.
 async fn upload_all(
     app: &App,
+    group_id: &str,
     files: &[(&UploadedFile, &'static str)],
 ) -> anyhow::Result<Vec<String>> {
     let now_ms = app.clock.now().timestamp_millis();
@@ -98,7 +100,15 @@ async fn upload_all(
             random,
             now_ms + i as i64,
         );
-        services::images::upload(app, folder::GROUP, &key, file.bytes.clone(), mime).await?;
+        services::images::upload_owned(
+            app,
+            folder::GROUP,
+            &key,
+            file.bytes.clone(),
+            mime,
+            Some(group_id),
+        )
+        .await?;
         keys.push(key);
     }
     Ok(keys)
@@ -119,8 +129,8 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         return Err(bad(msg::CREATE_TOO_SOON));
     }
 
-    let thumbnails = upload_all(app, &files).await.or_fail(FAILED)?;
     let group_id = uuid::Uuid::new_v4().to_string();
+    let thumbnails = upload_all(app, &group_id, &files).await.or_fail(FAILED)?;
     let now_key = instant_key(now);
     let starts_at = instant_key(start);
     let group = Group {
@@ -210,9 +220,10 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let kept = form.texts("thumbnailUrl");
     let (_, _, storable) =
         rules::edit_images(&old.thumbnails, &kept, &vec![String::new(); files.len()]);
-    let uploaded = upload_all(app, &files[..storable]).await.or_fail(FAILED)?;
+    let uploaded = upload_all(app, &group_id, &files[..storable])
+        .await
+        .or_fail(FAILED)?;
     let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
-    let images_changed = slots != old.thumbnails;
 
     let old_text = loaded.texts.into_iter().next();
     let text = GroupText {
@@ -236,7 +247,8 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         chatting_room: input
             .chatting_room
             .unwrap_or_else(|| old.chatting_room.clone()),
-        images_resized: old.images_resized && !images_changed,
+        // Kept images keep their copies; only new uploads wait for the resize function.
+        images_resized: old.images_resized && uploaded.is_empty(),
         thumbnails: slots,
         updated_at: instant_key(now),
         ..old.clone()

@@ -397,6 +397,21 @@ pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
 }
 
+/// `RESIZE#<bucket>/<object key> / ETAG#<etag>`: the resize function's
+/// idempotency record of one uploaded object version (in progress →
+/// completed, with `expiresAt`). All versions of one object share the
+/// partition, so "has this image been resized" is one Query.
+pub fn resize_record(bucket: &str, object_key: &str, etag: &str) -> Key {
+    Key {
+        pk: resize_records_pk(bucket, object_key),
+        sk: format!("ETAG#{etag}"),
+    }
+}
+
+pub fn resize_records_pk(bucket: &str, object_key: &str) -> String {
+    format!("RESIZE#{bucket}/{object_key}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

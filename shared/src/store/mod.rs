@@ -13,6 +13,7 @@ pub mod groups;
 mod item;
 pub mod keys;
 pub mod reminders;
+pub mod resize;
 mod tokens;
 mod tx;
 mod users;
