@@ -168,7 +168,7 @@ async fn group_marker(app: &App, id: &str) -> bool {
 /// Creates a run with the given thumbnails; returns (groupId, host, token).
 async fn run_with(app: &TestApp, files: Vec<(Vec<u8>, &str)>) -> (String, String, String) {
     let (host, token) = app.login_as("호스트").await;
-    let mut form = Run::in_days(3, "07:00").form();
+    let mut form = Run::in_days(3, "07:00").form(app);
     for (bytes, mime) in files {
         form = form.part(
             "thumbnail",
@@ -408,6 +408,38 @@ async fn bad_uploads_get_no_copies_no_retry_and_the_run_keeps_its_originals() {
 }
 
 #[tokio::test]
+async fn an_upload_its_run_never_references_leaves_no_copies_behind() {
+    let app = spawn_app().await;
+    let pipeline = Pipeline::wire(&app).await;
+    let (id, _, _) = run_with(
+        &app,
+        vec![(imaging::fixtures::jpeg(900, 600, None), "image/jpeg")],
+    )
+    .await;
+    pipeline.drain(&app).await;
+    assert!(group_marker(app.app, &id).await);
+    // Stored for the run by a request that then failed: the run never lists it.
+    let bucket = &app.app.config.image_bucket;
+    app.app
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key("groupthumbnail/9orphan.jpg")
+        .metadata("owner", &id)
+        .body(imaging::fixtures::jpeg(800, 600, None).into())
+        .send()
+        .await
+        .expect("put");
+    pipeline.drain(&app).await;
+
+    assert!(pipeline.seen.results().iter().all(Result::is_ok));
+    for copy in ["w_384/9orphan.jpg", "w_758/9orphan.jpg"] {
+        assert!(object(app.app, copy).await.is_none(), "{copy} was removed");
+    }
+    assert!(group_marker(app.app, &id).await, "the run keeps its state");
+}
+
+#[tokio::test]
 async fn a_redelivered_event_writes_nothing_twice() {
     let app = spawn_app().await;
     let pipeline = Pipeline::wire(&app).await;
@@ -500,7 +532,7 @@ async fn replacing_one_image_waits_for_the_new_copy_and_removing_one_keeps_the_m
 
     // Keep the first, replace the second with a new upload.
     let edit = |keep: Vec<String>, files: usize| {
-        let mut form = Run::in_days(3, "07:00").form();
+        let mut form = Run::in_days(3, "07:00").form(&app);
         for url in keep {
             form = form.text("thumbnailUrl", url);
         }
