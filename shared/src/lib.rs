@@ -8,6 +8,7 @@
 //! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks.
 
 pub mod app;
+pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -6,6 +6,7 @@
 mod accounts;
 mod alarms;
 mod batch;
+mod chat;
 mod comments;
 mod courses;
 pub mod groups;
@@ -36,6 +37,7 @@ impl Db {
 
 pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use alarms::StoredAlarm;
+pub use chat::Sender;
 pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
 pub use users::CreateOutcome;

@@ -1,0 +1,232 @@
+//! Chat sessions (one item each, TTL) and room messages (in the run's
+//! partition). Design: docs/chat.md.
+
+use anyhow::{Context, bail};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::Db;
+use super::item::Stored;
+use super::keys::{self, Key};
+use super::tx::{TxOutcome, n, s};
+use crate::chat::ChatRow;
+use crate::chat::session::Session;
+use crate::domain::user::User;
+
+const SESSION_TYPE: &str = "ChatSession";
+const CHAT_TYPE: &str = "Chat";
+/// Attempts at taking the next `chatId` when other senders keep winning.
+const APPEND_ATTEMPTS: u32 = 20;
+
+/// Who may post in a room: an applicant (host included) and their profile.
+pub enum Sender {
+    Member(User),
+    NotMember,
+}
+
+fn sk_of(item: &super::Item) -> Option<&str> {
+    item.get(keys::SK)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+impl Db {
+    /// The live session `sid` (strongly consistent); a dead one (no pong in
+    /// time, TTL not yet applied) is absent.
+    pub async fn chat_session(&self, sid: &str, now_ms: i64) -> anyhow::Result<Option<Session>> {
+        let key = keys::chat_session(sid);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(key.pk))
+            .key(keys::SK, AttributeValue::S(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get chat session")?;
+        let session: Option<Session> = out
+            .item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode chat session")?;
+        Ok(session.filter(|s| s.alive(now_ms)))
+    }
+
+    /// Stores a new session (a new random sid never collides; the
+    /// condition makes sure of it).
+    pub async fn create_chat_session(&self, session: &Session) -> anyhow::Result<()> {
+        let item = Stored::new(keys::chat_session(&session.sid), SESSION_TYPE, session).item()?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .context("put chat session")?;
+        Ok(())
+    }
+
+    /// Writes `session` if the stored one is still at version `read_ver`;
+    /// `false` when it changed or vanished meanwhile (re-read and redo).
+    pub async fn save_chat_session(&self, session: &Session, read_ver: u64) -> anyhow::Result<bool> {
+        let item = Stored::new(keys::chat_session(&session.sid), SESSION_TYPE, session).item()?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("ver = :v")
+            .expression_attribute_values(":v", n(read_ver as i64))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e).context("save chat session"),
+        }
+    }
+
+    pub async fn delete_chat_session(&self, sid: &str) -> anyhow::Result<()> {
+        let key = keys::chat_session(sid);
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(key.pk))
+            .key(keys::SK, AttributeValue::S(key.sk))
+            .send()
+            .await
+            .context("delete chat session")?;
+        Ok(())
+    }
+
+    /// The room's newest `chatId` (0 when empty) and whether `user_id` is an
+    /// applicant of the run: one BatchGetItem.
+    pub async fn chat_room_head(&self, group_id: &str, user_id: &str) -> anyhow::Result<(u64, bool)> {
+        let counter = keys::chat_counter(group_id);
+        let member = keys::apply(group_id, user_id);
+        let items = self.batch_get(&[counter.clone(), member.clone()]).await?;
+        let mut head = 0;
+        let mut is_member = false;
+        for item in &items {
+            match sk_of(item) {
+                Some(sk) if sk == counter.sk => head = counter_value(item),
+                Some(sk) if sk == member.sk => is_member = true,
+                _ => {}
+            }
+        }
+        Ok((head, is_member))
+    }
+
+    /// The sender's membership and current profile: one BatchGetItem.
+    pub async fn chat_sender(&self, group_id: &str, user_id: &str) -> anyhow::Result<Sender> {
+        let member = keys::apply(group_id, user_id);
+        let profile = keys::user(user_id);
+        let items = self.batch_get(&[member.clone(), profile.clone()]).await?;
+        let is_member = items.iter().any(|i| sk_of(i) == Some(member.sk.as_str()));
+        let user = items
+            .into_iter()
+            .find(|i| sk_of(i) == Some(profile.sk.as_str()))
+            .map(serde_dynamo::from_item::<_, User>)
+            .transpose()
+            .context("decode sender")?;
+        Ok(match (is_member, user) {
+            (true, Some(user)) => Sender::Member(user),
+            _ => Sender::NotMember,
+        })
+    }
+
+    /// Stores `row` as the room's next message and returns its `chatId`, or
+    /// `None` when the sender is no longer an applicant. The counter and the
+    /// message are written in one transaction conditioned on the counter's
+    /// value, so ids have no gaps and a message is visible only after every
+    /// earlier one: a reader's cursor never skips a message.
+    pub async fn append_chat(&self, row: &ChatRow) -> anyhow::Result<Option<u64>> {
+        let counter = keys::chat_counter(&row.group_id);
+        let member = keys::apply(&row.group_id, &row.user_id);
+        for _ in 0..APPEND_ATTEMPTS {
+            let head = self.chat_counter(&counter).await?;
+            let chat_id = head + 1;
+            let stored = ChatRow {
+                chat_id,
+                ..row.clone()
+            };
+            let item = Stored::new(keys::chat(&row.group_id, chat_id), CHAT_TYPE, &stored).item()?;
+            let counter_condition = if head == 0 {
+                "attribute_not_exists(seq)"
+            } else {
+                "seq = :head"
+            };
+            let mut values = vec![(":next", n(chat_id as i64))];
+            if head > 0 {
+                values.push((":head", n(head as i64)));
+            }
+            let parts = vec![
+                self.tx_update(&counter, "SET seq = :next", Some(counter_condition), &values)?,
+                self.tx_check(&member, "attribute_exists(PK)")?,
+                self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
+            ];
+            match self.transact_retrying(parts).await? {
+                TxOutcome::Done => return Ok(Some(chat_id)),
+                outcome if outcome.failed(1) => return Ok(None),
+                // Another sender took this id first: read the counter again.
+                _ => continue,
+            }
+        }
+        bail!("could not take a chat id after {APPEND_ATTEMPTS} attempts")
+    }
+
+    async fn chat_counter(&self, counter: &Key) -> anyhow::Result<u64> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(counter.pk.clone()))
+            .key(keys::SK, AttributeValue::S(counter.sk.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get chat counter")?;
+        Ok(out.item.as_ref().map(counter_value).unwrap_or(0))
+    }
+
+    /// Messages of a room with `after < chatId <= up_to`, in order, at most
+    /// `limit` (strongly consistent: a cursor must not pass an unseen row).
+    pub async fn chat_rows(
+        &self,
+        group_id: &str,
+        after: u64,
+        up_to: u64,
+        limit: i32,
+    ) -> anyhow::Result<Vec<ChatRow>> {
+        if up_to <= after {
+            return Ok(Vec::new());
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
+            .expression_attribute_values(":from", s(&keys::chat_sk(after + 1)))
+            .expression_attribute_values(":to", s(&keys::chat_sk(up_to)))
+            .consistent_read(true)
+            .limit(limit)
+            .send()
+            .await
+            .context("query chat")?;
+        serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode chat")
+    }
+}
+
+fn counter_value(item: &super::Item) -> u64 {
+    item.get("seq")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
