@@ -281,7 +281,13 @@ mod tests {
         let (packets, next) = deliver(&s, &fetched, 1, &config());
         let texts: Vec<String> = packets.iter().map(ToString::to_string).collect();
         assert_eq!(texts.len(), 3);
-        assert!(texts[0].starts_with(r#"42["chatList",[{"chatId":1,"groupId":"g","userId":"u","nickname":"현준","profileUrl":"p","message":"m1"},{"chatId":2"#));
+        let list: Value = serde_json::from_str(&texts[0]["42".len()..]).expect("json");
+        assert_eq!(list[0], "chatList");
+        assert_eq!(
+            list[1][0],
+            json!({"chatId": 1, "groupId": "g", "userId": "u", "nickname": "현준", "profileUrl": "p", "message": "m1"})
+        );
+        assert_eq!(list[1].as_array().map(Vec::len), Some(2));
         assert_eq!(
             texts[1],
             r#"42["chatMessage",{"groupId":"g","message":"m3","nickname":"현준","profileUrl":"p","userId":"u"}]"#
