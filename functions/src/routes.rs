@@ -87,9 +87,9 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/alarm" => "alarm-list", alarm::list),
     route!(PATCH "/alarm" => "alarm-read", alarm::mark_read),
     // ---- chat: Engine.IO long-polling (docs/chat.md) ----
-    // The client asks for `/socket.io/?EIO=4&…`. An HTTP API route cannot end
-    // in `/`, and `/socket.io/` is matched by the greedy route with an empty
-    // remainder; the bare `/socket.io` is served too.
+    // The client asks for `/socket.io/?EIO=4&…`. An HTTP API route path cannot
+    // end in `/`, so each function has the bare path and the greedy one (the
+    // dev gateway serves `/socket.io/` through the greedy one; docs/chat.md).
     route!(GET "/socket.io" => "chat-poll", chat::poll),
     route!(GET "/socket.io/{proxy+}" => "chat-poll", chat::poll),
     route!(POST "/socket.io" => "chat-post", chat::post),

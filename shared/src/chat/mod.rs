@@ -19,7 +19,7 @@ pub const MAX_GROUP_ID_CHARS: usize = 64;
 /// Rooms one socket may be in (the frontend joins one).
 pub const MAX_ROOMS: usize = 10;
 /// `chatList` carries the newest this many messages, oldest first.
-pub const HISTORY_LIMIT: u64 = 300;
+pub const HISTORY_LIMIT: u64 = 200;
 /// Room messages one poll answer carries per room (the rest follow at once).
 pub const DELIVERY_BATCH: i32 = 100;
 /// Engine.IO packets one POST may carry; more closes the session.

@@ -21,8 +21,10 @@ const CLAIM_MARGIN_MS: i64 = 5_000;
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub sid: String,
-    /// The `Origin` header of the handshake; every later request must carry
-    /// the same (a sid copied to another site's page is refused).
+    /// The `Origin` header of the handshake. A later request that carries an
+    /// Origin must carry this one: a sid taken to another site's page is
+    /// refused there. (A request without Origin is no browser page, and a
+    /// non-browser client can claim any Origin anyway.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
     /// Set while connected to the default namespace.
@@ -90,7 +92,10 @@ impl Session {
     }
 
     pub fn same_origin(&self, origin: Option<&str>) -> bool {
-        self.origin.as_deref() == origin
+        match (self.origin.as_deref(), origin) {
+            (Some(pinned), Some(origin)) => pinned == origin,
+            _ => true,
+        }
     }
 
     /// Another poll holds the session now.
@@ -335,6 +340,16 @@ mod tests {
         let s = connected_session();
         let (_, pinged) = deliver(&s, &Fetched::default(), 40_000, &c);
         assert_eq!(pinged.alive_until, 60_000);
+    }
+
+    #[test]
+    fn a_session_opened_from_a_site_refuses_requests_from_another() {
+        let pinned = Session::new("s".into(), Some("https://erunjrun.com".into()), 0, &config());
+        assert!(pinned.same_origin(Some("https://erunjrun.com")));
+        assert!(!pinned.same_origin(Some("https://evil.example")));
+        assert!(pinned.same_origin(None), "not a browser page");
+        let open = Session::new("s".into(), None, 0, &config());
+        assert!(open.same_origin(Some("https://erunjrun.com")));
     }
 
     #[test]
