@@ -190,6 +190,11 @@ mod tests {
         let longest = "가".repeat(MAX_MESSAGE_CHARS);
         assert!(acceptable_message(&json!(longest)).is_some());
         assert_eq!(acceptable_message(&json!(format!("{longest}a"))), None);
+        assert_eq!(
+            acceptable_message(&json!("a".repeat(MAX_MESSAGE_CHARS + 1))),
+            None,
+            "characters are counted, not bytes"
+        );
         assert_eq!(acceptable_group_id(&json!("x".repeat(65))), None);
         assert_eq!(acceptable_group_id(&json!({"id": 1})), None);
     }
