@@ -49,7 +49,8 @@ fn refuse(error: TransportError) -> ApiResult {
 
 /// Ends a session that broke the protocol, and says so.
 async fn close(app: &App, sid: &str, reason: &str, error: TransportError) -> ApiResult {
-    tracing::info!(sid, reason, "chat session closed");
+    // The sid is a bearer secret of the session: never logged.
+    tracing::info!(reason, "chat session closed");
     app.db.delete_chat_session(sid).await?;
     refuse(error)
 }
