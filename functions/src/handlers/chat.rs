@@ -14,7 +14,7 @@ use shared::chat::{
     self, ChatRow, DELIVERY_BATCH, HISTORY_LIMIT, MAX_PACKETS_PER_POST, socketio,
 };
 use shared::http::{body_bytes, header, query};
-use shared::store::Sender;
+use shared::store::{Claim, Sender};
 use shared::{ApiResult, App};
 
 const TEXT: &str = "text/plain; charset=UTF-8";
@@ -98,29 +98,24 @@ pub async fn poll(app: &App, req: Request) -> ApiResult {
         }
         Err(e) => return refuse(e),
     };
-    let mut current = match load(app, &req, &sid).await {
-        Ok(s) => s,
-        Err(e) => return refuse(e),
-    };
     let poll_id = session::random_id();
     let hold_end = now_ms(app) + ms(config.max_hold);
-    loop {
-        if current.polled(now_ms(app)) {
-            // Two polls at once: the reference server closes the session too.
+    let until = session::claim_until(hold_end);
+    let origin = origin(&req);
+    let mut current = match app
+        .db
+        .claim_chat_session(&sid, &poll_id, until, now_ms(app), origin.as_deref())
+        .await?
+    {
+        Claim::Claimed(session) => session,
+        Claim::Unknown => return refuse(TransportError::UnknownSid),
+        // A sid taken to another site's page: refused, the owner's session lives on.
+        Claim::Forbidden => return refuse(TransportError::Forbidden),
+        // Two polls at once: the reference server closes the session too.
+        Claim::Busy => {
             return close(app, &sid, "overlapping polls", TransportError::BadRequest).await;
         }
-        let mut claimed = current.clone();
-        claimed.claim(&poll_id, hold_end);
-        claimed.next_version();
-        if app.db.save_chat_session(&claimed, current.ver).await? {
-            current = claimed;
-            break;
-        }
-        current = match load(app, &req, &sid).await {
-            Ok(s) => s,
-            Err(e) => return refuse(e),
-        };
-    }
+    };
     loop {
         let now = now_ms(app);
         let fetched = fetch(app, &current).await?;
@@ -261,6 +256,10 @@ pub async fn post(app: &App, req: Request) -> ApiResult {
                 return close(app, &sid, "unexpected packet", TransportError::BadRequest).await;
             }
         }
+    }
+    if changes.is_empty() {
+        // Only messages posted: the session itself is unchanged.
+        return text("ok");
     }
     loop {
         let now = now_ms(app);

@@ -60,6 +60,12 @@ fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Until when a poll that answers by `hold_end` holds its session: a little
+/// longer, so that a poller that died mid-hold frees the session by itself.
+pub fn claim_until(hold_end: i64) -> i64 {
+    hold_end + CLAIM_MARGIN_MS
+}
+
 /// A random id for sessions and sockets (128 bits, base64url).
 pub fn random_id() -> String {
     use base64::Engine;
@@ -96,17 +102,6 @@ impl Session {
             (Some(pinned), Some(origin)) => pinned == origin,
             _ => true,
         }
-    }
-
-    /// Another poll holds the session now.
-    pub fn polled(&self, now: i64) -> bool {
-        self.poll_until > now
-    }
-
-    /// Marks the session as held by poll `poll_id` until `hold_end`.
-    pub fn claim(&mut self, poll_id: &str, hold_end: i64) {
-        self.poll_id = poll_id.to_owned();
-        self.poll_until = hold_end + CLAIM_MARGIN_MS;
     }
 
     pub fn release(&mut self) {

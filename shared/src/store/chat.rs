@@ -17,6 +17,17 @@ const CHAT_TYPE: &str = "Chat";
 /// Attempts at taking the next `chatId` when other senders keep winning.
 const APPEND_ATTEMPTS: u32 = 20;
 
+/// The outcome of claiming a session for a poll.
+pub enum Claim {
+    Claimed(Session),
+    /// No such session, or it is dead.
+    Unknown,
+    /// Opened from another Origin than this request's.
+    Forbidden,
+    /// Another poll holds it now.
+    Busy,
+}
+
 /// Who may post in a room: an applicant (host included) and their profile.
 pub enum Sender {
     Member(User),
@@ -89,6 +100,67 @@ impl Db {
                 Ok(false)
             }
             Err(e) => Err(e).context("save chat session"),
+        }
+    }
+
+    /// Reads and claims session `sid` for poll `poll_id` until `until` in
+    /// one conditional `UpdateItem` (the session must be alive, not held by
+    /// another poll, and opened from `origin` if the request has one).
+    pub async fn claim_chat_session(
+        &self,
+        sid: &str,
+        poll_id: &str,
+        until: i64,
+        now_ms: i64,
+        origin: Option<&str>,
+    ) -> anyhow::Result<Claim> {
+        let key = keys::chat_session(sid);
+        let mut condition =
+            "attribute_exists(PK) AND aliveUntil > :now AND pollUntil <= :now".to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(key.pk))
+            .key(keys::SK, AttributeValue::S(key.sk))
+            .update_expression("SET pollId = :id, pollUntil = :until, ver = ver + :one")
+            .expression_attribute_values(":id", s(poll_id))
+            .expression_attribute_values(":until", n(until))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now_ms))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            );
+        if let Some(origin) = origin {
+            condition.push_str(" AND (attribute_not_exists(origin) OR origin = :origin)");
+            request = request.expression_attribute_values(":origin", s(origin));
+        }
+        match request.condition_expression(condition).send().await {
+            Ok(out) => {
+                let session = serde_dynamo::from_item(out.attributes.unwrap_or_default())
+                    .context("decode chat session")?;
+                Ok(Claim::Claimed(session))
+            }
+            Err(e) => {
+                let old = match e.as_service_error() {
+                    Some(
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c),
+                    ) => c.item().cloned(),
+                    _ => return Err(e).context("claim chat session"),
+                };
+                let Some(old) = old else {
+                    return Ok(Claim::Unknown);
+                };
+                let old: Session = serde_dynamo::from_item(old).context("decode chat session")?;
+                Ok(if !old.alive(now_ms) {
+                    Claim::Unknown
+                } else if !old.same_origin(origin) {
+                    Claim::Forbidden
+                } else {
+                    Claim::Busy
+                })
+            }
         }
     }
 
