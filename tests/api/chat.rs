@@ -571,8 +571,8 @@ async fn deleting_the_run_deletes_its_chat() {
 /// non-applicant ignored, disconnect and reconnect, heartbeat.
 #[tokio::test]
 async fn the_frontends_socket_io_client_chats_through_the_dev_gateway() {
-    let ping_ms = 800;
-    let app = chat_app(short(ping_ms, 800, 600)).await;
+    let ping_ms = 1500;
+    let app = chat_app(short(ping_ms, 1500, 1000)).await;
     let (group, host, member) = run_with_member(&app).await;
     let (outsider, _) = app.login_as("구경꾼").await;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/chat");
