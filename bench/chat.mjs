@@ -5,7 +5,7 @@
 // message reached every client exactly once.
 //
 //   node bench/chat.mjs http://127.0.0.1:3000        # against ./scripts/dev.sh
-//   CLIENTS=20 MESSAGES=10 GAP_MS=1000 node bench/chat.mjs URL
+//   CLIENTS=20 MESSAGES=10 GAP_MS=3000 node bench/chat.mjs URL
 //
 // Needs ENABLE_TEST_ROUTES=1 (dev.sh's default): users come from /testSignup.
 import { createRequire } from "node:module";
@@ -16,7 +16,7 @@ const { io } = require("socket.io-client");
 const BASE = process.argv[2] ?? "http://127.0.0.1:3000";
 const CLIENTS = Number(process.env.CLIENTS ?? 20);
 const MESSAGES = Number(process.env.MESSAGES ?? 10); // per client
-const GAP_MS = Number(process.env.GAP_MS ?? 1000); // mean gap between a client's messages
+const GAP_MS = Number(process.env.GAP_MS ?? 3000); // mean gap between a client's messages
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,9 @@
 
 use shared::http::Handler;
 
-use crate::handlers::{account, alarm, auth, chat, comment, course, fallback, group, recomment, user};
+use crate::handlers::{
+    account, alarm, auth, chat, comment, course, fallback, group, recomment, user,
+};
 
 pub struct Route {
     /// HTTP method as API Gateway spells it, or `ANY`.

@@ -179,7 +179,10 @@ async fn the_handshake_advertises_polling_only_the_heartbeat_and_cors() {
         reply.header("access-control-allow-origin"),
         Some("https://erunjrun.com")
     );
-    assert_eq!(reply.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(
+        reply.header("access-control-allow-credentials"),
+        Some("true")
+    );
     let open: Value = serde_json::from_str(&reply.text[1..]).expect("json");
     assert_eq!(open["upgrades"], json!([]));
     assert_eq!(open["pingInterval"], 25000);
@@ -205,7 +208,10 @@ async fn unknown_sessions_transports_versions_and_handshake_methods_get_engine_i
     );
     assert_eq!(
         error(&get("/socket.io/?EIO=3&transport=polling".into()).await),
-        (400, json!({"code": 5, "message": "Unsupported protocol version"}))
+        (
+            400,
+            json!({"code": 5, "message": "Unsupported protocol version"})
+        )
     );
     let post = app
         .send(app.http.post(app.url(&path(None))).body("40"))
@@ -230,8 +236,11 @@ async fn members_get_the_history_and_every_message_with_the_senders_current_prof
     b.emit("chatRoom", &[json!(group), json!(member)]).await;
     assert_eq!(b.events(1, Duration::from_secs(3)).await[0].1, json!([]));
 
-    a.emit("reqMessage", &[json!(group), json!(host), json!("7시에 2번 출구")])
-        .await;
+    a.emit(
+        "reqMessage",
+        &[json!(group), json!(host), json!("7시에 2번 출구")],
+    )
+    .await;
     let expected = json!({
         "userId": host, "groupId": group, "nickname": "호스트",
         "profileUrl": app.app.db.user(&host).await.expect("get").expect("user").profile_url,
@@ -298,10 +307,15 @@ async fn messages_of_non_applicants_empty_or_oversized_messages_are_ignored_sile
         vec![("chatList".to_owned(), json!([]))],
         "a non-applicant sees no history"
     );
-    o.emit("reqMessage", &[json!(group), json!(outsider), json!("몰래")])
+    o.emit(
+        "reqMessage",
+        &[json!(group), json!(outsider), json!("몰래")],
+    )
+    .await;
+    a.emit("reqMessage", &[json!(group), json!(member), json!("")])
         .await;
-    a.emit("reqMessage", &[json!(group), json!(member), json!("")]).await;
-    a.emit("reqMessage", &[json!(group), json!(member), json!(5)]).await;
+    a.emit("reqMessage", &[json!(group), json!(member), json!(5)])
+        .await;
     a.emit(
         "reqMessage",
         &[json!(group), json!(member), json!("가".repeat(1001))],
@@ -334,19 +348,39 @@ async fn malformed_unknown_binary_and_oversized_bodies_close_the_session_without
     };
     let app = chat_app(config).await;
     let cases: Vec<(&str, String, &str)> = vec![
-        ("unknown engine.io type", "7".into(), "text/plain;charset=UTF-8"),
+        (
+            "unknown engine.io type",
+            "7".into(),
+            "text/plain;charset=UTF-8",
+        ),
         ("empty body", String::new(), "text/plain;charset=UTF-8"),
-        ("empty packet", "3\x1e\x1e3".into(), "text/plain;charset=UTF-8"),
+        (
+            "empty packet",
+            "3\x1e\x1e3".into(),
+            "text/plain;charset=UTF-8",
+        ),
         ("binary packet", "bAQID".into(), "text/plain;charset=UTF-8"),
         ("binary body", "40".into(), "application/octet-stream"),
-        ("bad JSON", "42[\"chatRoom\"".into(), "text/plain;charset=UTF-8"),
-        ("unknown socket.io type", "49".into(), "text/plain;charset=UTF-8"),
+        (
+            "bad JSON",
+            "42[\"chatRoom\"".into(),
+            "text/plain;charset=UTF-8",
+        ),
+        (
+            "unknown socket.io type",
+            "49".into(),
+            "text/plain;charset=UTF-8",
+        ),
         (
             "binary attachment",
             r#"451-["reqMessage",{"_placeholder":true,"num":0}]"#.into(),
             "text/plain;charset=UTF-8",
         ),
-        ("event before connect", r#"42["chatRoom","g","u"]"#.into(), "text/plain;charset=UTF-8"),
+        (
+            "event before connect",
+            r#"42["chatRoom","g","u"]"#.into(),
+            "text/plain;charset=UTF-8",
+        ),
         ("upgrade", "5".into(), "text/plain;charset=UTF-8"),
     ];
     for (name, body, content_type) in cases {
@@ -433,7 +467,9 @@ async fn concurrent_senders_and_posts_deliver_every_message_once_in_chat_id_orde
     let app = chat_app(short(5000, 5000, 400)).await;
     let (group, host, member) = run_with_member(&app).await;
     let receiver = Client::connect(&app).await;
-    receiver.emit("chatRoom", &[json!(group), json!(host)]).await;
+    receiver
+        .emit("chatRoom", &[json!(group), json!(host)])
+        .await;
     receiver.events(1, Duration::from_secs(3)).await;
     let mut senders = Vec::new();
     for _ in 0..3 {
@@ -444,7 +480,10 @@ async fn concurrent_senders_and_posts_deliver_every_message_once_in_chat_id_orde
         async move {
             for i in 0..8 {
                 client
-                    .emit("reqMessage", &[json!(group), json!(member), json!(format!("{s}-{i}"))])
+                    .emit(
+                        "reqMessage",
+                        &[json!(group), json!(member), json!(format!("{s}-{i}"))],
+                    )
                     .await;
             }
         }
@@ -485,7 +524,10 @@ async fn concurrent_senders_and_posts_deliver_every_message_once_in_chat_id_orde
         "delivered in chatId order"
     );
     assert!(
-        receiver.events(1, Duration::from_millis(500)).await.is_empty(),
+        receiver
+            .events(1, Duration::from_millis(500))
+            .await
+            .is_empty(),
         "nothing comes twice"
     );
 }
@@ -510,7 +552,11 @@ async fn a_poll_is_held_until_the_ping_and_a_session_without_pong_dies() {
     let short_hold = chat_app(short(5000, 5000, 300)).await;
     let idle = Client::connect(&short_hold).await;
     let started = std::time::Instant::now();
-    assert_eq!(idle.get().await.text, "6", "nothing to say: a noop at the hold limit");
+    assert_eq!(
+        idle.get().await.text,
+        "6",
+        "nothing to say: a noop at the hold limit"
+    );
     assert!(
         started.elapsed() < Duration::from_millis(4000),
         "answered at the hold limit, not at the 5 s ping"
@@ -601,6 +647,9 @@ async fn the_frontends_socket_io_client_chats_through_the_dev_gateway() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(output.status.success(), "node test failed:\n{report}");
-    assert!(report.contains("# pass 1") || report.contains("# pass"), "{report}");
+    assert!(
+        report.contains("# pass 1") || report.contains("# pass"),
+        "{report}"
+    );
     assert!(report.contains("# fail 0"), "{report}");
 }

@@ -10,11 +10,9 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use shared::chat::engineio::{self, TransportError};
 use shared::chat::session::{self, Fetched, Session};
-use shared::chat::{
-    self, ChatRow, DELIVERY_BATCH, HISTORY_LIMIT, MAX_PACKETS_PER_POST, socketio,
-};
+use shared::chat::{self, ChatRow, DELIVERY_BATCH, HISTORY_LIMIT, MAX_PACKETS_PER_POST, socketio};
 use shared::http::{body_bytes, header, query};
-use shared::store::{Claim, Sender};
+use shared::store::Claim;
 use shared::{ApiResult, App};
 
 const TEXT: &str = "text/plain; charset=UTF-8";
@@ -107,7 +105,7 @@ pub async fn poll(app: &App, req: Request) -> ApiResult {
         .claim_chat_session(&sid, &poll_id, until, now_ms(app), origin.as_deref())
         .await?
     {
-        Claim::Claimed(session) => session,
+        Claim::Claimed(session) => *session,
         Claim::Unknown => return refuse(TransportError::UnknownSid),
         // A sid taken to another site's page: refused, the owner's session lives on.
         Claim::Forbidden => return refuse(TransportError::Forbidden),
@@ -191,7 +189,13 @@ pub async fn post(app: &App, req: Request) -> ApiResult {
     };
     let body = body_bytes(&req);
     if body.len() > config.max_payload {
-        return close(app, &sid, "payload too large", TransportError::PayloadTooLarge).await;
+        return close(
+            app,
+            &sid,
+            "payload too large",
+            TransportError::PayloadTooLarge,
+        )
+        .await;
     }
     let binary = header(req.headers(), "content-type")
         .is_some_and(|t| t.trim().starts_with("application/octet-stream"));
@@ -219,7 +223,13 @@ pub async fn post(app: &App, req: Request) -> ApiResult {
             }
         };
         let Ok(packet) = socketio::Packet::decode(&data) else {
-            return close(app, &sid, "bad socket.io packet", TransportError::BadRequest).await;
+            return close(
+                app,
+                &sid,
+                "bad socket.io packet",
+                TransportError::BadRequest,
+            )
+            .await;
         };
         match packet {
             socketio::Packet::Connect { namespace, .. } if namespace == "/" => {
@@ -245,8 +255,13 @@ pub async fn post(app: &App, req: Request) -> ApiResult {
                 ..
             } => {
                 if namespace != "/" || !connected {
-                    return close(app, &sid, "event outside a namespace", TransportError::BadRequest)
-                        .await;
+                    return close(
+                        app,
+                        &sid,
+                        "event outside a namespace",
+                        TransportError::BadRequest,
+                    )
+                    .await;
                 }
                 on_event(app, &name, &args, &mut changes, &mut heads).await?;
             }
@@ -331,7 +346,7 @@ async fn on_event(
             else {
                 return Ok(());
             };
-            let Sender::Member(profile) = app.db.chat_sender(group, user).await? else {
+            let Some(profile) = app.db.chat_sender(group, user).await? else {
                 return Ok(());
             };
             let row = ChatRow {

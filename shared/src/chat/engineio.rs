@@ -213,7 +213,10 @@ mod tests {
             decode_payload("{\"a\":1}"),
             Err(DecodeError::UnknownType('{'))
         );
-        assert_eq!(decode_payload("1close"), Err(DecodeError::UnexpectedData('1')));
+        assert_eq!(
+            decode_payload("1close"),
+            Err(DecodeError::UnexpectedData('1'))
+        );
         assert_eq!(decode_payload("6x"), Err(DecodeError::UnexpectedData('6')));
     }
 

@@ -83,7 +83,10 @@ impl ChatConfig {
             poll_every: millis("CHAT_POLL_MS", defaults.poll_every)?,
         };
         if config.max_hold > HOLD_CEILING {
-            bail!("CHAT_MAX_HOLD_MS must be at most {} ms", HOLD_CEILING.as_millis());
+            bail!(
+                "CHAT_MAX_HOLD_MS must be at most {} ms",
+                HOLD_CEILING.as_millis()
+            );
         }
         if config.max_payload < 1024 {
             bail!("CHAT_MAX_PAYLOAD must be at least 1024 bytes");
@@ -158,9 +161,12 @@ mod tests {
             none.handshake("s"),
             r#"{"maxPayload":1000000,"pingInterval":25000,"pingTimeout":20000,"sid":"s","upgrades":[]}"#
         );
-        let vars = HashMap::from([("CHAT_PING_INTERVAL_MS", "300"), ("CHAT_MAX_HOLD_MS", "250")]);
-        let short = ChatConfig::from_lookup(&|k| vars.get(k).map(|v| (*v).to_owned()))
-            .expect("short");
+        let vars = HashMap::from([
+            ("CHAT_PING_INTERVAL_MS", "300"),
+            ("CHAT_MAX_HOLD_MS", "250"),
+        ]);
+        let short =
+            ChatConfig::from_lookup(&|k| vars.get(k).map(|v| (*v).to_owned())).expect("short");
         assert_eq!(short.ping_interval, Duration::from_millis(300));
         assert_eq!(short.max_hold, Duration::from_millis(250));
     }

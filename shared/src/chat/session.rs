@@ -198,11 +198,8 @@ pub fn deliver(
     config: &ChatConfig,
 ) -> (Vec<engineio::Packet>, Session) {
     let mut next = session.clone();
-    let mut packets: Vec<engineio::Packet> = next
-        .out
-        .drain(..)
-        .map(engineio::Packet::Message)
-        .collect();
+    let mut packets: Vec<engineio::Packet> =
+        next.out.drain(..).map(engineio::Packet::Message).collect();
     for (group, up_to) in std::mem::take(&mut next.history) {
         let rows: Vec<Value> = fetched
             .history
@@ -339,7 +336,12 @@ mod tests {
 
     #[test]
     fn a_session_opened_from_a_site_refuses_requests_from_another() {
-        let pinned = Session::new("s".into(), Some("https://erunjrun.com".into()), 0, &config());
+        let pinned = Session::new(
+            "s".into(),
+            Some("https://erunjrun.com".into()),
+            0,
+            &config(),
+        );
         assert!(pinned.same_origin(Some("https://erunjrun.com")));
         assert!(!pinned.same_origin(Some("https://evil.example")));
         assert!(pinned.same_origin(None), "not a browser page");

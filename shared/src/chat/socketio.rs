@@ -256,7 +256,10 @@ mod tests {
             namespace: "/nope".into(),
             data: json!({"message": "Invalid namespace"}),
         };
-        assert_eq!(refused.encode(), r#"4/nope,{"message":"Invalid namespace"}"#);
+        assert_eq!(
+            refused.encode(),
+            r#"4/nope,{"message":"Invalid namespace"}"#
+        );
         let list = Packet::event("chatList", vec![json!([])]);
         assert_eq!(list.encode(), r#"2["chatList",[]]"#);
         assert_eq!(Packet::decode(&list.encode()), Ok(list));
@@ -277,11 +280,20 @@ mod tests {
         assert_eq!(Packet::decode("7"), Err(DecodeError::UnknownType('7')));
         assert_eq!(Packet::decode("x"), Err(DecodeError::UnknownType('x')));
         assert_eq!(Packet::decode("2[\"a\""), Err(DecodeError::NotJson));
-        assert_eq!(Packet::decode("2{\"a\":1}"), Err(DecodeError::InvalidPayload('2')));
+        assert_eq!(
+            Packet::decode("2{\"a\":1}"),
+            Err(DecodeError::InvalidPayload('2'))
+        );
         assert_eq!(Packet::decode("2[]"), Err(DecodeError::InvalidPayload('2')));
-        assert_eq!(Packet::decode("2[1,2]"), Err(DecodeError::InvalidPayload('2')));
+        assert_eq!(
+            Packet::decode("2[1,2]"),
+            Err(DecodeError::InvalidPayload('2'))
+        );
         assert_eq!(Packet::decode("2"), Err(DecodeError::InvalidPayload('2')));
-        assert_eq!(Packet::decode("0[1]"), Err(DecodeError::InvalidPayload('0')));
+        assert_eq!(
+            Packet::decode("0[1]"),
+            Err(DecodeError::InvalidPayload('0'))
+        );
         assert_eq!(Packet::decode("1{}"), Err(DecodeError::InvalidPayload('1')));
         assert_eq!(Packet::decode("3[]"), Err(DecodeError::InvalidPayload('3')));
         assert_eq!(

@@ -19,19 +19,13 @@ const APPEND_ATTEMPTS: u32 = 20;
 
 /// The outcome of claiming a session for a poll.
 pub enum Claim {
-    Claimed(Session),
+    Claimed(Box<Session>),
     /// No such session, or it is dead.
     Unknown,
     /// Opened from another Origin than this request's.
     Forbidden,
     /// Another poll holds it now.
     Busy,
-}
-
-/// Who may post in a room: an applicant (host included) and their profile.
-pub enum Sender {
-    Member(User),
-    NotMember,
 }
 
 fn sk_of(item: &super::Item) -> Option<&str> {
@@ -80,7 +74,11 @@ impl Db {
 
     /// Writes `session` if the stored one is still at version `read_ver`;
     /// `false` when it changed or vanished meanwhile (re-read and redo).
-    pub async fn save_chat_session(&self, session: &Session, read_ver: u64) -> anyhow::Result<bool> {
+    pub async fn save_chat_session(
+        &self,
+        session: &Session,
+        read_ver: u64,
+    ) -> anyhow::Result<bool> {
         let item = Stored::new(keys::chat_session(&session.sid), SESSION_TYPE, session).item()?;
         let result = self
             .client
@@ -140,7 +138,7 @@ impl Db {
             Ok(out) => {
                 let session = serde_dynamo::from_item(out.attributes.unwrap_or_default())
                     .context("decode chat session")?;
-                Ok(Claim::Claimed(session))
+                Ok(Claim::Claimed(Box::new(session)))
             }
             Err(e) => {
                 let old = match e.as_service_error() {
@@ -179,7 +177,11 @@ impl Db {
 
     /// The room's newest `chatId` (0 when empty) and whether `user_id` is an
     /// applicant of the run: one BatchGetItem.
-    pub async fn chat_room_head(&self, group_id: &str, user_id: &str) -> anyhow::Result<(u64, bool)> {
+    pub async fn chat_room_head(
+        &self,
+        group_id: &str,
+        user_id: &str,
+    ) -> anyhow::Result<(u64, bool)> {
         let counter = keys::chat_counter(group_id);
         let member = keys::apply(group_id, user_id);
         let items = self.batch_get(&[counter.clone(), member.clone()]).await?;
@@ -195,8 +197,9 @@ impl Db {
         Ok((head, is_member))
     }
 
-    /// The sender's membership and current profile: one BatchGetItem.
-    pub async fn chat_sender(&self, group_id: &str, user_id: &str) -> anyhow::Result<Sender> {
+    /// The sender's current profile if they are an applicant of the run
+    /// (host included): one BatchGetItem.
+    pub async fn chat_sender(&self, group_id: &str, user_id: &str) -> anyhow::Result<Option<User>> {
         let member = keys::apply(group_id, user_id);
         let profile = keys::user(user_id);
         let items = self.batch_get(&[member.clone(), profile.clone()]).await?;
@@ -207,10 +210,7 @@ impl Db {
             .map(serde_dynamo::from_item::<_, User>)
             .transpose()
             .context("decode sender")?;
-        Ok(match (is_member, user) {
-            (true, Some(user)) => Sender::Member(user),
-            _ => Sender::NotMember,
-        })
+        Ok(user.filter(|_| is_member))
     }
 
     /// Stores `row` as the room's next message and returns its `chatId`, or
@@ -228,7 +228,8 @@ impl Db {
                 chat_id,
                 ..row.clone()
             };
-            let item = Stored::new(keys::chat(&row.group_id, chat_id), CHAT_TYPE, &stored).item()?;
+            let item =
+                Stored::new(keys::chat(&row.group_id, chat_id), CHAT_TYPE, &stored).item()?;
             let counter_condition = if head == 0 {
                 "attribute_not_exists(seq)"
             } else {
@@ -239,7 +240,12 @@ impl Db {
                 values.push((":head", n(head as i64)));
             }
             let parts = vec![
-                self.tx_update(&counter, "SET seq = :next", Some(counter_condition), &values)?,
+                self.tx_update(
+                    &counter,
+                    "SET seq = :next",
+                    Some(counter_condition),
+                    &values,
+                )?,
                 self.tx_check(&member, "attribute_exists(PK)")?,
                 self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
             ];

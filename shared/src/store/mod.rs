@@ -37,7 +37,7 @@ impl Db {
 
 pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use alarms::StoredAlarm;
-pub use chat::{Claim, Sender};
+pub use chat::Claim;
 pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
 pub use users::CreateOutcome;
