@@ -532,6 +532,83 @@ async fn concurrent_senders_and_posts_deliver_every_message_once_in_chat_id_orde
     );
 }
 
+/// What a sender does in the middle of posting: takes the next id.
+async fn take_chat_id(app: &TestApp, group: &str) {
+    let key = shared::store::keys::chat_counter(group);
+    app.app
+        .db
+        .client
+        .update_item()
+        .table_name(&app.app.db.table)
+        .key("PK", AttributeValue::S(key.pk))
+        .key("SK", AttributeValue::S(key.sk))
+        .update_expression("ADD seq :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .expect("take an id");
+}
+
+#[tokio::test]
+async fn a_slow_sender_is_waited_for_and_a_dead_one_delays_the_room_by_the_gap_wait_only() {
+    let app = chat_app(short(20_000, 20_000, 1000)).await;
+    let (group, host, member) = run_with_member(&app).await;
+    let receiver = Client::connect(&app).await;
+    receiver.emit("chatRoom", &[json!(group), json!(host)]).await;
+    receiver.events(1, Duration::from_secs(3)).await;
+    let sender = Client::connect(&app).await;
+
+    // A sender took id 1 and stores it just after id 2 was stored.
+    take_chat_id(&app, &group).await;
+    sender
+        .emit("reqMessage", &[json!(group), json!(member), json!("둘째")])
+        .await;
+    let late = shared::chat::ChatRow {
+        chat_id: 1,
+        group_id: group.clone(),
+        user_id: member.clone(),
+        nickname: "러너".into(),
+        profile_url: String::new(),
+        message: "첫째".into(),
+        sent_at: chrono::Utc::now().timestamp_millis(),
+    };
+    let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(&late).expect("item");
+    let key = shared::store::keys::chat(&group, 1);
+    item.insert("PK".into(), AttributeValue::S(key.pk));
+    item.insert("SK".into(), AttributeValue::S(key.sk));
+    app.app
+        .db
+        .client
+        .put_item()
+        .table_name(&app.app.db.table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("late put");
+    let texts: Vec<Value> = receiver
+        .events(2, Duration::from_secs(5))
+        .await
+        .into_iter()
+        .map(|(_, m)| m["message"].clone())
+        .collect();
+    assert_eq!(texts, vec![json!("첫째"), json!("둘째")], "in id order");
+
+    // A sender took id 3 and died: id 4 comes through after the gap wait.
+    take_chat_id(&app, &group).await;
+    sender
+        .emit("reqMessage", &[json!(group), json!(member), json!("넷째")])
+        .await;
+    let stored = std::time::Instant::now();
+    let events = receiver.events(1, Duration::from_secs(10)).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1["message"], "넷째");
+    assert!(
+        stored.elapsed() >= Duration::from_millis(2500),
+        "held back while id 3 might still come: {:?}",
+        stored.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn a_poll_is_held_until_the_ping_and_a_session_without_pong_dies() {
     // Generous intervals: a loaded machine must not kill the session before

@@ -356,6 +356,7 @@ async fn on_event(
                 nickname: profile.nickname,
                 profile_url: profile.profile_url,
                 message: message.to_owned(),
+                sent_at: now_ms(app),
             };
             app.db.append_chat(&row).await?;
         }

@@ -109,7 +109,8 @@ impl ChatConfig {
 }
 
 /// A stored message (chat.md §3.3): `chatId` increases by one per message
-/// in its room.
+/// in its room; `sentAt` (epoch ms, ours) lets readers tell a message still
+/// being written from one whose sender died (see [`deliverable`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRow {
@@ -119,9 +120,42 @@ pub struct ChatRow {
     pub nickname: String,
     pub profile_url: String,
     pub message: String,
+    #[serde(default)]
+    pub sent_at: i64,
+}
+
+/// How long a reader waits for a missing `chatId` (taken by a sender that
+/// has not stored its message yet) before passing over it.
+pub const GAP_WAIT_MS: i64 = 3_000;
+
+/// How many of `rows` (ascending ids, all after `cursor`) may be delivered
+/// now: ids follow each other, or the row after a gap is older than
+/// [`GAP_WAIT_MS`] (the missing message's sender took its id before that
+/// row's sender and has had that long to store it).
+pub fn deliverable(rows: &[ChatRow], cursor: u64, now: i64) -> usize {
+    let mut expected = cursor + 1;
+    for (i, row) in rows.iter().enumerate() {
+        if row.chat_id != expected && now - row.sent_at < GAP_WAIT_MS {
+            return i;
+        }
+        expected = row.chat_id + 1;
+    }
+    rows.len()
 }
 
 impl ChatRow {
+    /// A `chatList` row: the contract's six fields.
+    pub fn list_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "chatId": self.chat_id,
+            "groupId": self.group_id,
+            "userId": self.user_id,
+            "nickname": self.nickname,
+            "profileUrl": self.profile_url,
+            "message": self.message,
+        })
+    }
+
     /// The `chatMessage` payload: the row without `chatId` (chat.md §3.2).
     pub fn message_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -184,6 +218,33 @@ mod tests {
                 "{k}={v}"
             );
         }
+    }
+
+    fn row(id: u64, sent_at: i64) -> ChatRow {
+        ChatRow {
+            chat_id: id,
+            group_id: "g".into(),
+            user_id: "u".into(),
+            nickname: "n".into(),
+            profile_url: "p".into(),
+            message: "m".into(),
+            sent_at,
+        }
+    }
+
+    #[test]
+    fn readers_wait_for_a_missing_id_until_it_is_presumed_lost() {
+        let rows = [
+            row(3, 10_000),
+            row(4, 10_000),
+            row(6, 10_500),
+            row(7, 10_600),
+        ];
+        assert_eq!(deliverable(&rows, 2, 11_000), 2, "5 is still being written");
+        assert_eq!(deliverable(&rows, 2, 10_500 + GAP_WAIT_MS), 4, "5 is lost");
+        assert_eq!(deliverable(&rows, 1, 11_000), 0, "2 is still being written");
+        assert_eq!(deliverable(&rows[..2], 2, 0), 2);
+        assert_eq!(deliverable(&[], 2, 0), 0);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{ChatConfig, ChatRow, MAX_ROOMS, engineio, socketio};
+use super::{ChatConfig, ChatRow, HISTORY_LIMIT, MAX_ROOMS, deliverable, engineio, socketio};
 
 /// Socket.IO packets waiting for the next poll (connect answers). Bounded:
 /// identical packets are kept once, and past this many the rest are dropped.
@@ -200,25 +200,41 @@ pub fn deliver(
     let mut next = session.clone();
     let mut packets: Vec<engineio::Packet> =
         next.out.drain(..).map(engineio::Packet::Message).collect();
-    for (group, up_to) in std::mem::take(&mut next.history) {
-        let rows: Vec<Value> = fetched
+    for (group, up_to) in &session.history {
+        let rows: Vec<&ChatRow> = fetched
             .history
-            .get(&group)
+            .get(group)
             .into_iter()
             .flatten()
-            .filter(|r| r.chat_id <= up_to)
-            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+            .filter(|r| r.chat_id <= *up_to)
             .collect();
+        let owned: Vec<ChatRow> = rows.iter().map(|r| (*r).clone()).collect();
+        let from = up_to.saturating_sub(HISTORY_LIMIT);
+        if deliverable(&owned, from, now) < owned.len() {
+            // A message before the join is still being written: wait for it.
+            continue;
+        }
+        next.history.remove(group);
+        let rows: Vec<Value> = owned.iter().map(ChatRow::list_json).collect();
         let list = socketio::Packet::event("chatList", vec![Value::Array(rows)]);
         packets.push(engineio::Packet::Message(list.encode()));
     }
     for (group, cursor) in next.rooms.iter_mut() {
-        for row in fetched.new.get(group).into_iter().flatten() {
-            if row.chat_id > *cursor {
-                let message = socketio::Packet::event("chatMessage", vec![row.message_json()]);
-                packets.push(engineio::Packet::Message(message.encode()));
-                *cursor = row.chat_id;
-            }
+        if next.history.contains_key(group) {
+            continue; // the history goes first
+        }
+        let rows: Vec<ChatRow> = fetched
+            .new
+            .get(group)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.chat_id > *cursor)
+            .cloned()
+            .collect();
+        for row in &rows[..deliverable(&rows, *cursor, now)] {
+            let message = socketio::Packet::event("chatMessage", vec![row.message_json()]);
+            packets.push(engineio::Packet::Message(message.encode()));
+            *cursor = row.chat_id;
         }
     }
     if next.ping_due(now) {
@@ -246,6 +262,7 @@ mod tests {
             nickname: "현준".into(),
             profile_url: "p".into(),
             message: format!("m{id}"),
+            sent_at: 0,
         }
     }
 

@@ -1,21 +1,19 @@
 //! Chat sessions (one item each, TTL) and room messages (in the run's
 //! partition). Design: docs/chat.md.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::Db;
 use super::item::Stored;
-use super::keys::{self, Key};
-use super::tx::{TxOutcome, n, s};
+use super::keys;
+use super::tx::{n, s};
 use crate::chat::ChatRow;
 use crate::chat::session::Session;
 use crate::domain::user::User;
 
 const SESSION_TYPE: &str = "ChatSession";
 const CHAT_TYPE: &str = "Chat";
-/// Attempts at taking the next `chatId` when other senders keep winning.
-const APPEND_ATTEMPTS: u32 = 20;
 
 /// The outcome of claiming a session for a poll.
 pub enum Claim {
@@ -175,25 +173,44 @@ impl Db {
         Ok(())
     }
 
-    /// The room's newest `chatId` (0 when empty) and whether `user_id` is an
-    /// applicant of the run: one BatchGetItem.
+    /// The newest stored `chatId` of the room (0 when empty) and whether
+    /// `user_id` is an applicant of the run: a Query and a GetItem, at once.
     pub async fn chat_room_head(
         &self,
         group_id: &str,
         user_id: &str,
     ) -> anyhow::Result<(u64, bool)> {
-        let counter = keys::chat_counter(group_id);
         let member = keys::apply(group_id, user_id);
-        let items = self.batch_get(&[counter.clone(), member.clone()]).await?;
-        let mut head = 0;
-        let mut is_member = false;
-        for item in &items {
-            match sk_of(item) {
-                Some(sk) if sk == counter.sk => head = counter_value(item),
-                Some(sk) if sk == member.sk => is_member = true,
-                _ => {}
-            }
-        }
+        let last = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :chat)")
+            .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
+            .expression_attribute_values(":chat", s(keys::CHAT))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send();
+        let applied = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(member.pk))
+            .key(keys::SK, AttributeValue::S(member.sk))
+            .projection_expression(keys::PK)
+            .send();
+        let (last, applied) = futures::join!(last, applied);
+        let head = last
+            .context("query last chat")?
+            .items
+            .unwrap_or_default()
+            .first()
+            .and_then(|i| i.get("chatId"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let is_member = applied.context("get membership")?.item.is_some();
         Ok((head, is_member))
     }
 
@@ -213,64 +230,45 @@ impl Db {
         Ok(user.filter(|_| is_member))
     }
 
-    /// Stores `row` as the room's next message and returns its `chatId`, or
-    /// `None` when the sender is no longer an applicant. The counter and the
-    /// message are written in one transaction conditioned on the counter's
-    /// value, so ids have no gaps and a message is visible only after every
-    /// earlier one: a reader's cursor never skips a message.
-    pub async fn append_chat(&self, row: &ChatRow) -> anyhow::Result<Option<u64>> {
+    /// Stores `row` as the room's next message and returns its `chatId`.
+    /// The id comes from an atomic `ADD` on the room counter (never a
+    /// conflict, however many senders), then the message is put; a reader
+    /// that sees a later id first waits for this one ([`crate::chat::deliverable`]).
+    pub async fn append_chat(&self, row: &ChatRow) -> anyhow::Result<u64> {
         let counter = keys::chat_counter(&row.group_id);
-        let member = keys::apply(&row.group_id, &row.user_id);
-        for _ in 0..APPEND_ATTEMPTS {
-            let head = self.chat_counter(&counter).await?;
-            let chat_id = head + 1;
-            let stored = ChatRow {
-                chat_id,
-                ..row.clone()
-            };
-            let item =
-                Stored::new(keys::chat(&row.group_id, chat_id), CHAT_TYPE, &stored).item()?;
-            let counter_condition = if head == 0 {
-                "attribute_not_exists(seq)"
-            } else {
-                "seq = :head"
-            };
-            let mut values = vec![(":next", n(chat_id as i64))];
-            if head > 0 {
-                values.push((":head", n(head as i64)));
-            }
-            let parts = vec![
-                self.tx_update(
-                    &counter,
-                    "SET seq = :next",
-                    Some(counter_condition),
-                    &values,
-                )?,
-                self.tx_check(&member, "attribute_exists(PK)")?,
-                self.tx_put(item, Some("attribute_not_exists(PK)"), &[])?,
-            ];
-            match self.transact_retrying(parts).await? {
-                TxOutcome::Done => return Ok(Some(chat_id)),
-                outcome if outcome.failed(1) => return Ok(None),
-                // Another sender took this id first: read the counter again.
-                _ => continue,
-            }
-        }
-        bail!("could not take a chat id after {APPEND_ATTEMPTS} attempts")
-    }
-
-    async fn chat_counter(&self, counter: &Key) -> anyhow::Result<u64> {
         let out = self
             .client
-            .get_item()
+            .update_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(counter.pk.clone()))
-            .key(keys::SK, AttributeValue::S(counter.sk.clone()))
-            .consistent_read(true)
+            .key(keys::PK, AttributeValue::S(counter.pk))
+            .key(keys::SK, AttributeValue::S(counter.sk))
+            .update_expression("ADD seq :one")
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
             .send()
             .await
-            .context("get chat counter")?;
-        Ok(out.item.as_ref().map(counter_value).unwrap_or(0))
+            .context("take chat id")?;
+        let chat_id = out
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("seq"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .context("chat counter without seq")?;
+        let stored = ChatRow {
+            chat_id,
+            ..row.clone()
+        };
+        let item = Stored::new(keys::chat(&row.group_id, chat_id), CHAT_TYPE, &stored).item()?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .context("put chat")?;
+        Ok(chat_id)
     }
 
     /// Messages of a room with `after < chatId <= up_to`, in order, at most
@@ -300,11 +298,4 @@ impl Db {
             .context("query chat")?;
         serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode chat")
     }
-}
-
-fn counter_value(item: &super::Item) -> u64 {
-    item.get("seq")
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }

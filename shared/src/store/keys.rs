@@ -179,7 +179,7 @@ pub fn applied_group_index(user_id: &str, start_utc: &str, group_id: &str) -> In
 }
 
 /// `GROUP#<gid> / CHAT#<chatId, 20 digits>`: one chat message; ids count
-/// up by one per room, so the sort key is the send order.
+/// up per room, so the sort key is the send order.
 pub fn chat(group_id: &str, chat_id: u64) -> Key {
     Key {
         pk: group_pk(group_id),
