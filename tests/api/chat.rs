@@ -554,7 +554,9 @@ async fn a_slow_sender_is_waited_for_and_a_dead_one_delays_the_room_by_the_gap_w
     let app = chat_app(short(20_000, 20_000, 1000)).await;
     let (group, host, member) = run_with_member(&app).await;
     let receiver = Client::connect(&app).await;
-    receiver.emit("chatRoom", &[json!(group), json!(host)]).await;
+    receiver
+        .emit("chatRoom", &[json!(group), json!(host)])
+        .await;
     receiver.events(1, Duration::from_secs(3)).await;
     let sender = Client::connect(&app).await;
 

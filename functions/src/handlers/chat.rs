@@ -114,9 +114,11 @@ pub async fn poll(app: &App, req: Request) -> ApiResult {
             return close(app, &sid, "overlapping polls", TransportError::BadRequest).await;
         }
     };
+    // Room counters seen by the last look (none yet: query every room).
+    let mut heads: Option<HashMap<String, u64>> = None;
     loop {
         let now = now_ms(app);
-        let fetched = fetch(app, &current).await?;
+        let fetched = fetch(app, &current, heads.as_ref()).await?;
         let (packets, mut next) = session::deliver(&current, &fetched, now, config);
         if !packets.is_empty() || now >= hold_end {
             next.release();
@@ -130,7 +132,10 @@ pub async fn poll(app: &App, req: Request) -> ApiResult {
             let nap = (wake - now).clamp(1, ms(config.poll_every));
             tokio::time::sleep(Duration::from_millis(nap.unsigned_abs())).await;
         }
-        match app.db.chat_session(&sid, now_ms(app)).await? {
+        let groups: Vec<&str> = current.rooms.keys().map(String::as_str).collect();
+        let (session, seen) = app.db.chat_poll_state(&sid, &groups, now_ms(app)).await?;
+        heads = Some(seen);
+        match session {
             Some(s) if s.poll_id == poll_id => current = s,
             // Closed by the client, or dead (no pong in time): say so.
             None => return text(engineio::Packet::Close.to_string()),
@@ -141,8 +146,13 @@ pub async fn poll(app: &App, req: Request) -> ApiResult {
 }
 
 /// The rows a poll may deliver: each pending `chatList` and what is new in
-/// every joined room.
-async fn fetch(app: &App, session: &Session) -> anyhow::Result<Fetched> {
+/// the joined rooms (only those whose counter moved past the cursor, when
+/// the counters are known).
+async fn fetch(
+    app: &App,
+    session: &Session,
+    heads: Option<&HashMap<String, u64>>,
+) -> anyhow::Result<Fetched> {
     let history = join_all(session.history.iter().map(|(group, up_to)| async move {
         let from = up_to.saturating_sub(HISTORY_LIMIT);
         let rows = app
@@ -151,7 +161,11 @@ async fn fetch(app: &App, session: &Session) -> anyhow::Result<Fetched> {
             .await;
         rows.map(|r| (group.clone(), r))
     }));
-    let new = join_all(session.rooms.iter().map(|(group, cursor)| async move {
+    let moved = |group: &String, cursor: u64| {
+        heads.is_none_or(|h| h.get(group).is_none_or(|head| *head > cursor))
+    };
+    let rooms = session.rooms.iter().filter(|(g, c)| moved(g, **c));
+    let new = join_all(rooms.map(|(group, cursor)| async move {
         let rows = app
             .db
             .chat_rows(group, *cursor, u64::MAX, DELIVERY_BATCH)

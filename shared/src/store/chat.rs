@@ -1,8 +1,10 @@
 //! Chat sessions (one item each, TTL) and room messages (in the run's
 //! partition). Design: docs/chat.md.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use super::Db;
 use super::item::Stored;
@@ -53,6 +55,65 @@ impl Db {
             .transpose()
             .context("decode chat session")?;
         Ok(session.filter(|s| s.alive(now_ms)))
+    }
+
+    /// What a held poll looks at each time: the live session and the last
+    /// id taken in each of `groups` (a room counter), in one strongly
+    /// consistent BatchGetItem. A room whose counter did not move since
+    /// the cursor needs no Query.
+    pub async fn chat_poll_state(
+        &self,
+        sid: &str,
+        groups: &[&str],
+        now_ms: i64,
+    ) -> anyhow::Result<(Option<Session>, HashMap<String, u64>)> {
+        let session_key = keys::chat_session(sid);
+        let mut wanted = vec![session_key.clone()];
+        wanted.extend(groups.iter().map(|g| keys::chat_counter(g)));
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(wanted.iter().map(super::key_map).collect()))
+            .consistent_read(true)
+            .build()?;
+        let mut items = Vec::new();
+        for attempt in 0..8u32 {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .context("batch get poll state")?;
+            items.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(rest) if !rest.keys.is_empty() => {
+                    pending = rest;
+                    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+                }
+                _ => break,
+            }
+        }
+        let mut session = None;
+        // A room nobody posted in has no counter yet: its head is 0.
+        let mut heads: HashMap<String, u64> = groups.iter().map(|g| ((*g).to_owned(), 0)).collect();
+        for item in items {
+            let pk = item.get(keys::PK).and_then(|v| v.as_s().ok()).cloned();
+            if pk.as_deref() == Some(session_key.pk.as_str()) {
+                let s: Session = serde_dynamo::from_item(item).context("decode chat session")?;
+                session = Some(s).filter(|s| s.alive(now_ms));
+            } else if let Some(group) = pk.as_deref().and_then(|p| p.strip_prefix("GROUP#")) {
+                let head = item
+                    .get("seq")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                heads.insert(group.to_owned(), head);
+            }
+        }
+        Ok((session, heads))
     }
 
     /// Stores a new session (a new random sid never collides; the
