@@ -109,6 +109,22 @@ const deadline = Date.now() + 30_000;
 while (latencies.length < expected && Date.now() < deadline) await sleep(50);
 for (const s of sockets) s.disconnect();
 
+// IDLE_PROBE=1: one more member, speaking Engine.IO by hand, joins the room
+// and holds one idle poll; the dev gateway reports its DynamoDB calls.
+let idlePoll;
+if (process.env.IDLE_PROBE === "1") {
+  const q = (sid) => `${BASE}/socket.io/?EIO=4&transport=polling&t=${Date.now()}${sid ? `&sid=${sid}` : ""}`;
+  const open = JSON.parse((await (await fetch(q())).text()).slice(1));
+  const post = (body) => fetch(q(open.sid), { method: "POST", body, headers: { "content-type": "text/plain;charset=UTF-8" } });
+  await post("40");
+  await (await fetch(q(open.sid))).text();
+  await post(`42${JSON.stringify(["chatRoom", groupId, users[1].userId])}`);
+  await (await fetch(q(open.sid))).text();
+  const t0 = Date.now();
+  const res = await fetch(q(open.sid));
+  idlePoll = { body: await res.text(), held_ms: Date.now() - t0, ddb_calls: Number(res.headers.get("x-erun-ddb-calls")) };
+}
+
 latencies.sort((a, b) => a - b);
 const duplicates = [...seen.values()].filter((n) => n > CLIENTS).length;
 const report = {
@@ -121,6 +137,7 @@ const report = {
   p50_ms: percentile(latencies, 50),
   p99_ms: percentile(latencies, 99),
   max_ms: latencies.at(-1),
+  idlePoll,
 };
 console.log(JSON.stringify(report));
 process.exit(latencies.length === expected && duplicates === 0 ? 0 : 1);
