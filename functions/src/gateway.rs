@@ -66,7 +66,10 @@ pub fn router(app: &'static App) -> Router {
     for (path, methods) in paths {
         // A known path with another method is an unknown route too (and
         // OPTIONS there is a preflight): both go to the catch-all.
-        router = router.route(&path, methods.fallback(fallback_handler));
+        let methods = methods.fallback(fallback_handler);
+        for axum_path in axum_paths(&path) {
+            router = router.route(&axum_path, methods.clone());
+        }
     }
     if app.config.enable_test_routes {
         router = router.route(
@@ -88,6 +91,15 @@ pub async fn serve(app: &'static App, addr: SocketAddr) -> anyhow::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, routes = ROUTES.len(), "dev gateway listening");
     axum::serve(listener, router(app)).await?;
     Ok(())
+}
+
+/// The axum paths of an API Gateway route path: a trailing greedy
+/// `{proxy+}` matches any remainder, the empty one included (`/socket.io/`).
+fn axum_paths(path: &str) -> Vec<String> {
+    match path.strip_suffix("/{proxy+}") {
+        Some(prefix) => vec![format!("{prefix}/"), format!("{prefix}/{{*proxy}}")],
+        None => vec![path.to_owned()],
+    }
 }
 
 fn method_filter(method: &str) -> MethodFilter {

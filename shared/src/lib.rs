@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod aws_ops;
+pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;

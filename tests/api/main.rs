@@ -9,6 +9,7 @@ mod account;
 mod alarm;
 mod auth;
 mod background;
+mod chat;
 mod comment;
 mod cors;
 mod course;

@@ -209,15 +209,37 @@ pub fn applied_group_index(user_id: &str, start_utc: &str, group_id: &str) -> In
     }
 }
 
-/// `GROUP#<gid> / CHAT#<createdUtc>#<seq>`: one chat message.
-pub fn chat(group_id: &str, created_utc: &str, seq: &str) -> Key {
+/// `GROUP#<gid> / CHAT#<chatId, 20 digits>`: one chat message; ids count
+/// up per room, so the sort key is the send order.
+pub fn chat(group_id: &str, chat_id: u64) -> Key {
     Key {
         pk: group_pk(group_id),
-        sk: format!("{CHAT}{created_utc}#{seq}"),
+        sk: chat_sk(chat_id),
     }
 }
 
+pub fn chat_sk(chat_id: u64) -> String {
+    format!("{CHAT}{chat_id:020}")
+}
+
 pub const CHAT: &str = "CHAT#";
+
+/// `GROUP#<gid> / CHATSEQ`: the room's last `chatId` (in the run's
+/// partition, so the run's delete cascade removes it with the messages).
+pub fn chat_counter(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "CHATSEQ".into(),
+    }
+}
+
+/// `CHATSESSION#<sid> / SESSION`: one Engine.IO session (TTL `expiresAt`).
+pub fn chat_session(sid: &str) -> Key {
+    Key {
+        pk: format!("CHATSESSION#{sid}"),
+        sk: "SESSION".into(),
+    }
+}
 
 // ---- courses ----
 

@@ -6,6 +6,7 @@
 mod accounts;
 mod alarms;
 mod batch;
+mod chat;
 mod comments;
 mod courses;
 pub mod group_delete;
@@ -39,6 +40,7 @@ impl Db {
 
 pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use alarms::StoredAlarm;
+pub use chat::Claim;
 pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
 pub use users::CreateOutcome;
