@@ -5,7 +5,8 @@
 //! * [`http`]: API Gateway glue (parsing, responses, CORS, auth, `serve`);
 //! * [`store`]: DynamoDB single-table access (all key strings in `store::keys`);
 //! * [`domain`]: pure types and rules;
-//! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks.
+//! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks;
+//! * [`secrets`]: SSM SecureString parameters read at cold start.
 
 pub mod app;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod secrets;
 pub mod services;
 pub mod store;
 pub mod time;
