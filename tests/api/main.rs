@@ -14,4 +14,5 @@ mod cors;
 mod course;
 mod events;
 mod group;
+mod secrets;
 mod template;
