@@ -4,6 +4,7 @@
 //! gets its own table and bucket, created from template.yaml.
 
 mod helpers;
+mod openapi;
 
 mod account;
 mod alarm;
@@ -14,5 +15,6 @@ mod cors;
 mod course;
 mod events;
 mod group;
+mod operations;
 mod secrets;
 mod template;
