@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, the black-box API tests
 # against DynamoDB Local and moto (started here on free loopback ports and
-# stopped on exit), and cfn-lint + sam validate on template.yaml.
+# stopped on exit), cfn-lint + sam validate on template.yaml, and — when its
+# inputs changed — the release arm64 `sam build` (scripts/sam-build.sh).
 # Installs whatever is missing first (into .local/).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -21,3 +22,5 @@ log "template.yaml: sam validate"
 sam validate --template template.yaml --region "$AWS_REGION" >/dev/null
 log "cargo test (unit + API tests)"
 cargo test --workspace --all-features
+log "sam build (only when its inputs changed)"
+"$ROOT/scripts/sam-build.sh"
