@@ -131,10 +131,9 @@ async fn invoke(target: Target, path_params: HashMap<String, String>, req: Reque
     parts
         .headers
         .insert(DDB_CALLS_HEADER, stats.ddb_calls().into());
-    if let Ok(route) = http::HeaderValue::from_str(&format!(
-        "{} {}",
-        target.route.method, target.route.path
-    )) {
+    if let Ok(route) =
+        http::HeaderValue::from_str(&format!("{} {}", target.route.method, target.route.path))
+    {
         parts.headers.insert(ROUTE_HEADER, route);
     }
     let bytes = match body {

@@ -36,7 +36,9 @@ impl App {
         let env = |name: &str| std::env::var(name).ok();
         let sdk = aws_config::load_from_env().await;
         let secrets = match crate::secrets::Wanted::from_lookup(env)? {
-            Some(wanted) => crate::secrets::Secrets::fetch(&Self::ssm_client(&sdk), &wanted).await?,
+            Some(wanted) => {
+                crate::secrets::Secrets::fetch(&Self::ssm_client(&sdk), &wanted).await?
+            }
             None => crate::secrets::Secrets::default(),
         };
         let config = Config::from_lookup(secrets.overlay(env)).map_err(|e| {

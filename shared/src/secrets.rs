@@ -60,7 +60,9 @@ impl Wanted {
         };
         let path = get(SECRETS_PATH_VAR)
             .filter(|p| p.starts_with('/'))
-            .with_context(|| format!("{SECRETS_PATH_VAR} must be a parameter path like /erunjrun/prod"))?;
+            .with_context(|| {
+                format!("{SECRETS_PATH_VAR} must be a parameter path like /erunjrun/prod")
+            })?;
         let mut names: Vec<String> = Vec::new();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             if !name
@@ -97,8 +99,11 @@ impl Secrets {
 
     /// Fetches every wanted secret, decrypted, with `GetParameters`.
     pub async fn fetch(ssm: &aws_sdk_ssm::Client, wanted: &Wanted) -> anyhow::Result<Self> {
-        let by_parameter: HashMap<String, &String> =
-            wanted.names.iter().map(|n| (wanted.parameter(n), n)).collect();
+        let by_parameter: HashMap<String, &String> = wanted
+            .names
+            .iter()
+            .map(|n| (wanted.parameter(n), n))
+            .collect();
         let mut secrets = Secrets::default();
         for chunk in wanted.names.chunks(MAX_NAMES_PER_CALL) {
             let out = ssm
@@ -108,7 +113,10 @@ impl Secrets {
                 .send()
                 .await
                 .with_context(|| {
-                    format!("reading the secrets {chunk:?} under {} from SSM", wanted.path)
+                    format!(
+                        "reading the secrets {chunk:?} under {} from SSM",
+                        wanted.path
+                    )
                 })?;
             for parameter in out.parameters() {
                 let (Some(name), Some(value)) = (parameter.name(), parameter.value()) else {

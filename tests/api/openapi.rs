@@ -15,10 +15,13 @@ use crate::helpers::Reply;
 const DOCUMENT: &str = include_str!("../../docs/openapi.yaml");
 /// How OpenAPI spells API Gateway's `ANY` method (AWS's own extension).
 const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 static SPEC: LazyLock<Value> = LazyLock::new(|| {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(DOCUMENT).expect("docs/openapi.yaml is YAML");
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(DOCUMENT).expect("docs/openapi.yaml is YAML");
     serde_json::to_value(yaml).expect("docs/openapi.yaml is JSON-compatible")
 });
 
@@ -47,7 +50,10 @@ fn validator(pointer: &str) -> Result<Arc<jsonschema::Validator>, String> {
     }
     let mut root = SPEC.clone();
     let object = root.as_object_mut().ok_or("the document is an object")?;
-    object.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+    object.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
     // A URI fragment: the braces of path templates are percent-encoded.
     let fragment = pointer.replace('{', "%7B").replace('}', "%7D");
     object.insert("$ref".into(), json!(format!("#{fragment}")));
@@ -86,10 +92,14 @@ pub fn validate(route: &str, status: u16, content_type: &str, body: &str) -> Res
     if essence != "application/json" {
         return Ok(());
     }
-    let instance: Value = serde_json::from_str(body).map_err(|e| format!("{route} {status}: not JSON ({e})"))?;
+    let instance: Value =
+        serde_json::from_str(body).map_err(|e| format!("{route} {status}: not JSON ({e})"))?;
     let schema_pointer = match media["schema"].get("$ref").and_then(Value::as_str) {
         Some(target) => target.trim_start_matches('#').to_owned(),
-        None => format!("{operation_pointer}/responses/{status_key}/content/{}/schema", escape(essence)),
+        None => format!(
+            "{operation_pointer}/responses/{status_key}/content/{}/schema",
+            escape(essence)
+        ),
     };
     if response.get("content").is_some() && media.get("schema").is_none() {
         return Err(format!("{route} {status}: JSON without a schema"));
@@ -102,7 +112,9 @@ pub fn validate(route: &str, status: u16, content_type: &str, body: &str) -> Res
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(format!("{route} {status} does not match docs/openapi.yaml: {errors:?}\nbody: {body}"))
+        Err(format!(
+            "{route} {status} does not match docs/openapi.yaml: {errors:?}\nbody: {body}"
+        ))
     }
 }
 
@@ -144,13 +156,23 @@ fn the_document_describes_every_route_and_nothing_else() {
     let documented = documented_operations();
     let missing: Vec<_> = routes.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&routes).collect();
-    assert!(missing.is_empty(), "routes missing from docs/openapi.yaml: {missing:?}");
-    assert!(extra.is_empty(), "docs/openapi.yaml documents routes that do not exist: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "routes missing from docs/openapi.yaml: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "docs/openapi.yaml documents routes that do not exist: {extra:?}"
+    );
 }
 
 #[test]
 fn the_document_is_openapi_3_1_and_every_schema_compiles() {
-    assert!(SPEC["openapi"].as_str().is_some_and(|v| v.starts_with("3.1.")));
+    assert!(
+        SPEC["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1."))
+    );
     assert!(SPEC["info"]["title"].is_string() && SPEC["info"]["version"].is_string());
     for (path, item) in SPEC["paths"].as_object().expect("paths") {
         let params: BTreeSet<&str> = path
@@ -166,17 +188,23 @@ fn the_document_is_openapi_3_1_and_every_schema_compiles() {
                 .into_iter()
                 .flatten()
                 .chain(item["parameters"].as_array().into_iter().flatten())
-                .map(|p| resolve(p))
+                .map(resolve)
                 .filter(|p| p["in"] == "path")
                 .filter_map(|p| p["name"].as_str())
                 .collect();
             assert_eq!(declared, params, "{key} {path}: path parameters");
-            assert!(operation["operationId"].is_string(), "{key} {path}: operationId");
+            assert!(
+                operation["operationId"].is_string(),
+                "{key} {path}: operationId"
+            );
             let responses = operation["responses"].as_object().expect("responses");
             assert!(!responses.is_empty(), "{key} {path}: responses");
             for (status, response) in responses {
                 let response = resolve(response);
-                assert!(response["description"].is_string(), "{key} {path} {status}: description");
+                assert!(
+                    response["description"].is_string(),
+                    "{key} {path} {status}: description"
+                );
                 if let Some(schema) = response.pointer("/content/application~1json/schema") {
                     let pointer = match schema.get("$ref").and_then(Value::as_str) {
                         Some(target) => target.trim_start_matches('#').to_owned(),
@@ -206,12 +234,26 @@ fn an_answer_that_breaks_the_document_is_refused() {
     // The contract's error envelope passes; a body of another shape, an
     // undocumented status and an undocumented route do not.
     let error = r#"{"success":false,"message":"로그인 후 사용하시오"}"#;
-    assert_eq!(validate("GET /alarm", 400, "application/json", error), Ok(()));
+    assert_eq!(
+        validate("GET /alarm", 400, "application/json", error),
+        Ok(())
+    );
     assert!(validate("GET /alarm", 400, "application/json", r#"{"success":"no"}"#).is_err());
-    assert!(validate("GET /alarm", 400, "application/json", r#"{"success":true,"message":"x"}"#).is_err());
+    assert!(
+        validate(
+            "GET /alarm",
+            400,
+            "application/json",
+            r#"{"success":true,"message":"x"}"#
+        )
+        .is_err()
+    );
     // The refresh answer keeps the original's misspelt `succcss`.
     let refreshed = r#"{"succcss":false,"message":"token 만료","reason":"x","token":"t"}"#;
-    assert_eq!(validate("GET /user/auth", 401, "application/json", refreshed), Ok(()));
+    assert_eq!(
+        validate("GET /user/auth", 401, "application/json", refreshed),
+        Ok(())
+    );
     let corrected = r#"{"success":false,"message":"token 만료","reason":"x","token":"t"}"#;
     assert!(validate("GET /user/auth", 401, "application/json", corrected).is_err());
     assert!(validate("GET /alarm", 418, "application/json", error).is_err());

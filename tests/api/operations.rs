@@ -77,7 +77,11 @@ fn granted_secrets(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
             if !actions.iter().any(|a| a.starts_with("ssm:")) {
                 continue;
             }
-            assert_eq!(actions, ["ssm:GetParameters"], "{id} grants only GetParameters");
+            assert_eq!(
+                actions,
+                ["ssm:GetParameters"],
+                "{id} grants only GetParameters"
+            );
             let resource = tag_text(&statement["Resource"], "!Sub")
                 .unwrap_or_else(|| panic!("{id}: one parameter ARN per statement"));
             let name = resource
@@ -89,9 +93,16 @@ fn granted_secrets(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
             );
             names.insert(name.to_owned());
         }
-        for role in policy["Properties"]["Roles"].as_sequence().into_iter().flatten() {
+        for role in policy["Properties"]["Roles"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             let role = tag_text(role, "!Ref").expect("roles are !Ref <Function>Role");
-            grants.entry(role).or_default().extend(names.iter().cloned());
+            grants
+                .entry(role)
+                .or_default()
+                .extend(names.iter().cloned());
         }
     }
     grants
@@ -117,7 +128,9 @@ fn every_function_reads_exactly_the_secrets_it_lists_and_none_is_a_plain_value()
         }
         let listed = listed_secrets(&doc, function);
         assert!(
-            listed.iter().all(|n| SECRET_VARIABLES.contains(&n.as_str())),
+            listed
+                .iter()
+                .all(|n| SECRET_VARIABLES.contains(&n.as_str())),
             "{id} lists an unknown secret: {listed:?}"
         );
         let role = format!("{id}Role");
@@ -129,7 +142,10 @@ fn every_function_reads_exactly_the_secrets_it_lists_and_none_is_a_plain_value()
         roles.insert(role);
     }
     for role in grants.keys() {
-        assert!(roles.contains(role), "{role} is granted secrets but is no function's role");
+        assert!(
+            roles.contains(role),
+            "{role} is granted secrets but is no function's role"
+        );
     }
 }
 
@@ -150,13 +166,19 @@ fn every_function_has_a_log_group_with_retention_and_an_alarm() {
             Some("LogRetentionDays")
         );
         let alarm = &all[format!("{id}Alarm").as_str()];
-        assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm", "{id}Alarm is missing");
+        assert_eq!(
+            alarm["Type"], "AWS::CloudWatch::Alarm",
+            "{id}Alarm is missing"
+        );
         let text = serde_yaml::to_string(&alarm["Properties"]).expect("yaml");
         assert!(
             text.contains("MetricName: Errors") && text.contains("MetricName: Throttles"),
             "{id}Alarm watches errors and throttles"
         );
-        assert!(text.contains(&format!("!Ref {id}")), "{id}Alarm watches {id}");
+        assert!(
+            text.contains(&format!("!Ref {id}")),
+            "{id}Alarm watches {id}"
+        );
     }
 }
 
@@ -169,7 +191,10 @@ fn every_alarm_is_named_after_the_stage_and_notifies_the_topic() {
         let name = tag_text(&alarm["Properties"]["AlarmName"], "!Sub")
             .unwrap_or_else(|| panic!("{id} has a !Sub name"));
         assert!(name.starts_with("erunjrun-${Stage}: "), "{id}: {name}");
-        assert!(name.len() > "erunjrun-${Stage}: ".len() + 10, "{id}: say what broke");
+        assert!(
+            name.len() > "erunjrun-${Stage}: ".len() + 10,
+            "{id}: say what broke"
+        );
         let actions = serde_yaml::to_string(&alarm["Properties"]["AlarmActions"]).expect("yaml");
         assert!(actions.contains("AlarmTopicArn"), "{id} notifies the topic");
     }
@@ -210,7 +235,13 @@ fn throttled_routes_are_routes_and_money_routes_are_tighter_than_the_default() {
         let rate = setting["ThrottlingRateLimit"].as_f64().expect("rate");
         assert!(rate < default_rate, "{key} is tighter than the default");
     }
-    for key in ["POST /user/message", "GET /user/kakao/callback", "GET /user/naver/callback", "POST /group", "POST /course"] {
+    for key in [
+        "POST /user/message",
+        "GET /user/kakao/callback",
+        "GET /user/naver/callback",
+        "POST /group",
+        "POST /course",
+    ] {
         assert!(settings.contains_key(key), "{key} has its own throttle");
     }
 }

@@ -114,8 +114,17 @@ fn test_routes_are_off_unless_a_deploy_turns_them_on() {
     assert_eq!(doc["Parameters"]["EnableTestRoutes"]["Default"], "0");
     // Secrets are SSM SecureString parameters, never template parameters
     // (a parameter value lands in the Lambda configuration): operations.rs.
-    for secret in ["TokenKey", "KakaoSecret", "NaverSecret", "SensSecretKey", "PhoneKey"] {
-        assert!(doc["Parameters"].get(secret).is_none(), "{secret} is a template parameter");
+    for secret in [
+        "TokenKey",
+        "KakaoSecret",
+        "NaverSecret",
+        "SensSecretKey",
+        "PhoneKey",
+    ] {
+        assert!(
+            doc["Parameters"].get(secret).is_none(),
+            "{secret} is a template parameter"
+        );
     }
 }
 

@@ -118,7 +118,8 @@ mod tests {
             .json()
             .with_writer(move || writer.clone())
             .finish();
-        let _guard = lambda_http::tracing::subscriber::util::SubscriberInitExt::set_default(subscriber);
+        let _guard =
+            lambda_http::tracing::subscriber::util::SubscriberInitExt::set_default(subscriber);
 
         let mut context = lambda_http::Context::default();
         context.request_id = "lambda-req-7".to_owned();
@@ -138,12 +139,24 @@ mod tests {
         let fields = &lines[0]["fields"];
         assert_eq!(fields["route"], "GET /user/kakao/callback");
         assert_eq!(fields["status"], 200);
-        assert!(fields["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{fields}");
+        assert!(
+            fields["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{fields}"
+        );
         assert_eq!(fields["request_id"], "apigw-req-42");
         assert_eq!(fields["lambda_request_id"], "lambda-req-7");
-        for secret in [ACCESS_TOKEN, REFRESH_TOKEN, "access-signature", "refresh-signature", LOGIN_CODE] {
+        for secret in [
+            ACCESS_TOKEN,
+            REFRESH_TOKEN,
+            "access-signature",
+            "refresh-signature",
+            LOGIN_CODE,
+        ] {
             assert!(!text.contains(secret), "the log shows {secret}: {text}");
         }
-        assert!(!text.to_ascii_lowercase().contains("authorization"), "{text}");
+        assert!(
+            !text.to_ascii_lowercase().contains("authorization"),
+            "{text}"
+        );
     }
 }

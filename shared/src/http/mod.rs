@@ -16,8 +16,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 
 use crate::metrics::RequestStats;
-use access_log::RequestIds;
 use crate::{ApiError, ApiResult, App};
+use access_log::RequestIds;
 
 pub use response::ok;
 
