@@ -97,7 +97,8 @@ start_stack() {
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SCHEDULER="http://127.0.0.1:$moto_port"
-  log "DynamoDB Local on 127.0.0.1:$ddb_port, moto (S3, SQS, Scheduler) on 127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_SSM="http://127.0.0.1:$moto_port"
+  log "DynamoDB Local on 127.0.0.1:$ddb_port, moto (S3, SQS, Scheduler, SSM) on 127.0.0.1:$moto_port"
 }
 
 stop_stack() {

@@ -32,6 +32,11 @@ pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 /// SDK interceptor's count). Dev gateway only: benchmarks and tests read it.
 pub const DDB_CALLS_HEADER: &str = "x-erun-ddb-calls";
 
+/// Response header naming the route that answered (`GET /group/{id}`, `ANY
+/// /{proxy+}`), as in the route table. Dev gateway only: the API tests check
+/// each answer against that route in docs/openapi.yaml.
+pub const ROUTE_HEADER: &str = "x-erun-route";
+
 #[derive(Clone, Copy)]
 struct Target {
     app: &'static App,
@@ -143,6 +148,11 @@ async fn invoke(target: Target, path_params: HashMap<String, String>, req: Reque
     parts
         .headers
         .insert(DDB_CALLS_HEADER, stats.ddb_calls().into());
+    if let Ok(route) =
+        http::HeaderValue::from_str(&format!("{} {}", target.route.method, target.route.path))
+    {
+        parts.headers.insert(ROUTE_HEADER, route);
+    }
     let bytes = match body {
         lambda_http::Body::Empty => Vec::new(),
         lambda_http::Body::Text(t) => t.into_bytes(),

@@ -142,11 +142,13 @@ impl TestApp {
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request sent");
-        Reply {
+        let reply = Reply {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             text: response.text().await.expect("body"),
-        }
+        };
+        crate::openapi::check_reply(&reply);
+        reply
     }
 
     pub async fn request(&self, method: reqwest::Method, path: &str, auth: Option<&str>) -> Reply {

@@ -4,6 +4,7 @@
 //! gets its own table and bucket, created from template.yaml.
 
 mod helpers;
+mod openapi;
 
 mod account;
 mod alarm;
@@ -18,5 +19,7 @@ mod group;
 mod group_failures;
 mod hardening;
 mod images;
+mod operations;
 mod reminders;
+mod secrets;
 mod template;
