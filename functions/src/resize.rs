@@ -7,7 +7,7 @@
 //! At least once, idempotent: one record per object version (bucket, key,
 //! ETag) claimed in progress → completed; copies already written by a failed
 //! attempt are not written again. Inputs no retry can fix (empty, corrupt,
-//! not an image, HEIC, too many pixels, not our key, no owner) are logged
+//! not an image, AVIF, too many pixels, not our key, no owner) are logged
 //! once and end successfully; everything else (S3 or DynamoDB unavailable)
 //! fails the invocation so Lambda retries it, then parks it in the DLQ.
 

@@ -89,3 +89,19 @@ pub fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
         .expect("in-memory PNG");
     out
 }
+
+/// A HEIC `w`×`h` (as an iPhone stores photos), left half red and right half
+/// blue like [`jpeg`], encoded by `heifer`.
+pub fn heic(w: u32, h: u32) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
+    for _y in 0..h {
+        for x in 0..w {
+            pixels.extend_from_slice(if x < w / 2 {
+                &[220, 20, 20]
+            } else {
+                &[20, 20, 220]
+            });
+        }
+    }
+    heifer::encode_rgb8(w, h, &pixels, &heifer::EncodeOptions::default()).expect("encodable size")
+}

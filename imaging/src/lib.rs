@@ -10,8 +10,11 @@
 //! * **PNG, GIF (first frame), WebP, BMP** are decoded by `image` under
 //!   allocation limits. Output is PNG when the picture really uses
 //!   transparency, JPEG otherwise.
-//! * **HEIC/HEIF/AVIF** (ISO-BMFF `ftyp` files) are refused: there is no
-//!   reliable pure-Rust HEVC decoder (docs/images.md, "HEIC").
+//! * **HEIC/HEIF** (iPhone photos) are decoded by `heifer` (pure Rust,
+//!   HEVC conformance-tested; no C library to cross-compile for arm64),
+//!   converted to sRGB with the file's own rotation and mirror applied, and
+//!   written as JPEG (PNG with transparency): browsers other than Safari
+//!   cannot show HEIC. AVIF and other ISO-BMFF codecs are refused.
 //! * EXIF orientation is applied; nothing of the input's metadata (EXIF,
 //!   GPS, XMP, ICC) is written out: the encoders start from bare pixels.
 //! * Dimensions are read from the header and checked against [`Limits`]
@@ -87,6 +90,7 @@ pub fn resize(bytes: &[u8], widths: &[u32], limits: &Limits) -> Result<Vec<Copy>
     let widest = widths.iter().copied().max().unwrap_or(1).max(1);
     let decoded = match sniff(bytes)? {
         Kind::Jpeg => decode_jpeg(bytes, widest, limits)?,
+        Kind::Heif => decode_heif(bytes, limits)?,
         Kind::Other(format) => decode_other(bytes, format, limits)?,
     };
     widths.iter().map(|&target| decoded.copy(target)).collect()
@@ -94,16 +98,21 @@ pub fn resize(bytes: &[u8], widths: &[u32], limits: &Limits) -> Result<Vec<Copy>
 
 enum Kind {
     Jpeg,
+    Heif,
     Other(ImageFormat),
 }
 
 fn sniff(bytes: &[u8]) -> Result<Kind, Refusal> {
     // ISO-BMFF (HEIC, HEIF, AVIF): `....ftyp<brand>`.
     if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        return Err(Refusal::Unsupported(match &bytes[8..12] {
-            b"avif" | b"avis" => "AVIF",
-            _ => "HEIC/HEIF",
-        }));
+        return match &bytes[8..12] {
+            b"avif" | b"avis" => Err(Refusal::Unsupported("AVIF")),
+            // `mif1`/`mif2` may hold HEVC or another codec: the decoder tells.
+            _ => match heifer::check_file_type(bytes) {
+                heifer::FileTypeResult::Supported | heifer::FileTypeResult::MayBe => Ok(Kind::Heif),
+                _ => Err(Refusal::Unsupported("this HEIF codec")),
+            },
+        };
     }
     match image::guess_format(bytes) {
         Ok(ImageFormat::Jpeg) => Ok(Kind::Jpeg),
@@ -210,6 +219,41 @@ fn decode_jpeg(bytes: &[u8], widest: u32, limits: &Limits) -> Result<Decoded, Re
         orientation,
         full_width,
         full_height,
+    })
+}
+
+/// HEIC/HEIF: the primary image in sRGB, 8 bits, with the file's own
+/// rotation and mirror (`irot`/`imir`) already applied, so no EXIF
+/// orientation is applied on top. `heifer` checks the pixel limit on the
+/// declared sizes before it allocates; one thread (the function has one vCPU).
+fn decode_heif(bytes: &[u8], limits: &Limits) -> Result<Decoded, Refusal> {
+    let options = heifer::Options {
+        max_threads: 1,
+        max_pixels: limits.max_pixels,
+    };
+    let image = heifer::decode_srgb_rgba8(bytes, &options).map_err(|e| match e {
+        heifer::Error::Unsupported(_) => Refusal::Unsupported("this HEIF codec or colour space"),
+        other => Refusal::Corrupt(other.to_string()),
+    })?;
+    let (w, h) = (image.width, image.height);
+    check_size(w.into(), h.into(), limits)?;
+    let opaque = !image.has_alpha || image.data.chunks_exact(4).all(|p| p[3] == 255);
+    let (pixels, channels) = if opaque {
+        (image.into_rgb8(), 3)
+    } else {
+        (image.data, 4)
+    };
+    if pixels.len() < (w as usize) * (h as usize) * channels {
+        return Err(Refusal::Corrupt("short pixel data".into()));
+    }
+    Ok(Decoded {
+        pixels,
+        width: w,
+        height: h,
+        channels: channels as u8,
+        orientation: Orientation::NoTransforms,
+        full_width: w,
+        full_height: h,
     })
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::fixtures::{jpeg, png_bomb};
+use crate::fixtures::{heic, jpeg, png_bomb};
 
 fn png_rgba(w: u32, h: u32, transparent: bool) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(w, h, |x, _| {
@@ -114,11 +114,46 @@ fn empty_corrupt_foreign_and_heic_inputs_are_refused() {
         resize(b"\xFF\xD8\xFF\xE0garbage garbage", &WIDTHS, &limits),
         Err(Refusal::Corrupt(_))
     ));
-    let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+    let avif = b"\0\0\0\x18ftypavif\0\0\0\0mif1avif";
     assert_eq!(
-        resize(heic, &WIDTHS, &limits).err(),
-        Some(Refusal::Unsupported("HEIC/HEIF"))
+        resize(avif, &WIDTHS, &limits).err(),
+        Some(Refusal::Unsupported("AVIF"))
     );
+    let header_only = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+    assert!(matches!(
+        resize(header_only, &WIDTHS, &limits),
+        Err(Refusal::Corrupt(_))
+    ));
+}
+
+#[test]
+fn a_heic_photo_becomes_jpeg_copies_that_every_browser_shows() {
+    let copies = resize(&heic(1200, 800), &WIDTHS, &Limits::default()).expect("converted");
+    let sizes: Vec<_> = copies.iter().map(|c| (c.width, c.height)).collect();
+    assert_eq!(sizes, vec![(384, 256), (758, 505)]);
+    for copy in &copies {
+        assert_eq!(copy.content_type, "image/jpeg");
+        let pixels = decode(copy).into_rgb8();
+        let left = pixels.get_pixel(copy.width / 4, copy.height / 2).0;
+        let right = pixels.get_pixel(copy.width * 3 / 4, copy.height / 2).0;
+        assert!(left[0] > 150 && left[2] < 100, "left stays red: {left:?}");
+        assert!(
+            right[2] > 150 && right[0] < 100,
+            "right stays blue: {right:?}"
+        );
+    }
+}
+
+#[test]
+fn a_heic_over_the_pixel_limit_is_refused() {
+    let limits = Limits {
+        max_pixels: 100_000,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        resize(&heic(400, 300), &WIDTHS, &limits),
+        Err(Refusal::Corrupt(_) | Refusal::TooLarge { .. })
+    ));
 }
 
 #[test]

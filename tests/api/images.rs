@@ -262,6 +262,31 @@ async fn a_run_photo_gets_both_copies_upright_without_exif_and_the_urls_switch_w
 }
 
 #[tokio::test]
+async fn an_iphone_heic_photo_is_served_as_jpeg_copies() {
+    let app = spawn_app().await;
+    let pipeline = Pipeline::wire(&app).await;
+    let (id, host, _) = run_with(
+        &app,
+        vec![(imaging::fixtures::heic(1200, 800), "image/heic")],
+    )
+    .await;
+    pipeline.drain(&app).await;
+    assert_eq!(pipeline.seen.results(), [Ok(())]);
+
+    let list = run_list_thumbnail(&app, &host).await;
+    let key = list.rsplit('/').next().expect("key").to_owned();
+    for (folder, size) in [("w_384", (384, 256)), ("w_758", (758, 505))] {
+        let (content_type, _, bytes) = object(app.app, &format!("{folder}/{key}"))
+            .await
+            .unwrap_or_else(|| panic!("{folder} copy exists"));
+        assert_eq!(content_type, "image/jpeg", "{folder}");
+        assert_eq!(jpeg_size(&bytes), size, "{folder}");
+    }
+    assert!(group_marker(app.app, &id).await);
+    assert!(list.contains("/w_384/"), "{list}");
+}
+
+#[tokio::test]
 async fn a_course_picture_with_transparency_gets_png_copies_and_the_course_switches() {
     let app = spawn_app().await;
     let pipeline = Pipeline::wire(&app).await;
