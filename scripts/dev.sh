@@ -16,4 +16,8 @@ export IMAGE_BUCKET="${IMAGE_BUCKET:-erunjrun-local-images}"
 export TOKENKEY="${TOKENKEY:-local-development-key-not-secret}"
 export ENABLE_TEST_ROUTES="${ENABLE_TEST_ROUTES:-1}"
 export PORT="${PORT:-3000}"
+# Every image URL the API returns points at the dev gateway, which serves the
+# local bucket under /__images (uploads, their resized copies, theme defaults).
+export CDN_BASE_URL="${CDN_BASE_URL:-http://localhost:$PORT/__images}"
+export DEFAULT_IMAGE_BASE="${DEFAULT_IMAGE_BASE:-$CDN_BASE_URL}"
 cargo run --release -p functions --features dev-gateway --bin dev-gateway

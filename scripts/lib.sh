@@ -42,6 +42,10 @@ install_tools() {
     mkdir -p "$LOCAL/launcher"
     javac -d "$LOCAL/launcher" -cp "$DDB_HOME/DynamoDBLocal.jar:$DDB_HOME/DynamoDBLocal_lib/*" "$ROOT/scripts/LoopbackDynamoDB.java"
   fi
+  if [ ! -f "$ROOT/tests/chat/node_modules/.package-lock.json" ] || [ "$ROOT/tests/chat/package-lock.json" -nt "$ROOT/tests/chat/node_modules/.package-lock.json" ]; then
+    log "installing the frontend's socket.io-client for the chat tests (tests/chat: npm ci)"
+    (cd "$ROOT/tests/chat" && npm ci --no-audit --no-fund --silent)
+  fi
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating the Python venv"
     python3 -m venv "$VENV"
@@ -93,7 +97,8 @@ start_stack() {
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SCHEDULER="http://127.0.0.1:$moto_port"
-  log "DynamoDB Local on 127.0.0.1:$ddb_port, moto (S3, SQS, Scheduler) on 127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_SSM="http://127.0.0.1:$moto_port"
+  log "DynamoDB Local on 127.0.0.1:$ddb_port, moto (S3, SQS, Scheduler, SSM) on 127.0.0.1:$moto_port"
 }
 
 stop_stack() {

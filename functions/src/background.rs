@@ -7,12 +7,16 @@
 //! * **Due EventBridge schedules**: moto stores schedules but never fires
 //!   them; the runner reads them back, and each one-time `at(…)` schedule
 //!   that is due is delivered once to the registered handler with its
-//!   target input, then deleted (`ActionAfterCompletion: DELETE`).
+//!   target input, then deleted (`ActionAfterCompletion: DELETE`). A
+//!   fixed-rate `rate(…)` schedule (the alarm dispatcher's) is delivered
+//!   once per period of the app clock, with `<aws.scheduler.scheduled-time>`
+//!   in its input filled in as the Scheduler does.
 //!
 //! The background functions themselves (image resize, alarm dispatch) plug
 //! in as [`Background`] handlers: the same functions their Lambda `main`s
 //! call. Dev gateway only (feature `dev-gateway`); never deployed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,8 +40,12 @@ pub struct Background {
     pub on_schedule: Option<ScheduleHandler>,
 }
 
-/// Creates `queue` and points the bucket's object-created notifications at
-/// it; returns the queue URL.
+/// The key prefixes whose new objects notify (the image-resize function's
+/// trigger in template.yaml).
+pub const UPLOAD_PREFIXES: [&str; 2] = ["groupthumbnail/", "courseImage/"];
+
+/// Creates `queue` and points the bucket's object-created notifications of
+/// the upload folders at it; returns the queue URL.
 pub async fn wire_bucket_events(
     app: &App,
     sqs: &aws_sdk_sqs::Client,
@@ -61,20 +69,38 @@ pub async fn wire_bucket_events(
         .attributes
         .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
         .context("queue arn")?;
-    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    // As template.yaml: only the upload folders notify (never the copies).
+    let mut notifications = NotificationConfiguration::builder();
+    for prefix in UPLOAD_PREFIXES {
+        notifications = notifications.queue_configurations(
+            QueueConfiguration::builder()
+                .queue_arn(&arn)
+                .events(Event::S3ObjectCreated)
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(
+                            S3KeyFilter::builder()
+                                .filter_rules(
+                                    FilterRule::builder()
+                                        .name(FilterRuleName::Prefix)
+                                        .value(prefix)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()?,
+        );
+    }
     app.s3
         .put_bucket_notification_configuration()
         .bucket(&app.config.image_bucket)
-        .notification_configuration(
-            NotificationConfiguration::builder()
-                .queue_configurations(
-                    QueueConfiguration::builder()
-                        .queue_arn(arn)
-                        .events(Event::S3ObjectCreated)
-                        .build()?,
-                )
-                .build(),
-        )
+        .notification_configuration(notifications.build())
         .send()
         .await
         .context("bucket notification")?;
@@ -214,6 +240,100 @@ pub async fn fire_due_schedules(
     }
 }
 
+/// `rate(<n> minute[s]|hour[s]|day[s])` as its period.
+pub fn rate_expression(expression: &str) -> Option<chrono::Duration> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
+    match unit.trim() {
+        "minute" | "minutes" => Some(chrono::Duration::minutes(n)),
+        "hour" | "hours" => Some(chrono::Duration::hours(n)),
+        "day" | "days" => Some(chrono::Duration::days(n)),
+        _ => None,
+    }
+}
+
+/// The Scheduler's context attribute in a target input.
+pub const SCHEDULED_TIME: &str = "<aws.scheduler.scheduled-time>";
+
+/// Delivers every `rate(…)` schedule of `group` whose current period (of
+/// the app clock, aligned to the epoch) is not the one delivered last — once
+/// per call, however many periods passed (the dispatcher catches up by
+/// itself) — with the period's start as `<aws.scheduler.scheduled-time>`.
+/// `last` remembers the delivered periods. Returns how many fired.
+pub async fn fire_rate_schedules(
+    app: &'static App,
+    group: &str,
+    handler: &ScheduleHandler,
+    last: &mut HashMap<String, chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<usize> {
+    let now = app.clock.now();
+    let mut fired = 0;
+    let mut token = None;
+    loop {
+        let page = app
+            .scheduler
+            .list_schedules()
+            .group_name(group)
+            .set_next_token(token)
+            .send()
+            .await
+            .context("list schedules")?;
+        for summary in page.schedules() {
+            let Some(name) = summary.name() else { continue };
+            let schedule = app
+                .scheduler
+                .get_schedule()
+                .name(name)
+                .set_group_name(summary.group_name().map(str::to_owned))
+                .send()
+                .await
+                .context("get schedule")?;
+            let Some(period) = schedule.schedule_expression().and_then(rate_expression) else {
+                continue;
+            };
+            let seconds = period.num_seconds().max(1);
+            let Some(tick) =
+                chrono::DateTime::from_timestamp(now.timestamp().div_euclid(seconds) * seconds, 0)
+            else {
+                continue;
+            };
+            // Any other period fires, also an earlier one (the dev clock was
+            // moved back): the dispatcher only sends what is still pending.
+            if last.get(name) == Some(&tick) {
+                continue;
+            }
+            last.insert(name.to_owned(), tick);
+            let input = schedule.target().and_then(|t| t.input()).unwrap_or("{}");
+            let input = input.replace(
+                SCHEDULED_TIME,
+                &tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+            let event: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+            if let Err(e) = handler(app, event).await {
+                tracing::error!(error = ?e, schedule = name, "schedule handler failed");
+            }
+            fired += 1;
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(fired);
+        }
+    }
+}
+
+/// The alarm-dispatch function as a schedule handler: the same `dispatch`
+/// its Lambda `main` calls.
+pub fn alarm_dispatch() -> ScheduleHandler {
+    Arc::new(|app, event| {
+        Box::pin(async move {
+            let tick = shared::services::reminders::Tick::from_event(event)?;
+            shared::services::reminders::dispatch(app, &tick, None).await?;
+            Ok(())
+        })
+    })
+}
+
 /// Runs both paths in the background for as long as the process lives.
 pub async fn spawn(
     app: &'static App,
@@ -241,9 +361,13 @@ pub async fn spawn(
     if let Some(handler) = background.on_schedule {
         let group = app.config.table_name.clone();
         tokio::spawn(async move {
+            let mut delivered = HashMap::new();
             loop {
                 if let Err(e) = fire_due_schedules(app, &group, &handler).await {
                     tracing::warn!(error = ?e, "schedule runner");
+                }
+                if let Err(e) = fire_rate_schedules(app, &group, &handler, &mut delivered).await {
+                    tracing::warn!(error = ?e, "rate schedule runner");
                 }
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
@@ -267,6 +391,25 @@ mod tests {
             at_expression("at(2026-06-01T07:00:00)", Some("Mars/Olympus")),
             None
         );
+    }
+
+    #[test]
+    fn rate_expressions_are_read_as_periods() {
+        assert_eq!(
+            rate_expression("rate(1 minute)"),
+            Some(chrono::Duration::minutes(1))
+        );
+        assert_eq!(
+            rate_expression("rate(5 minutes)"),
+            Some(chrono::Duration::minutes(5))
+        );
+        assert_eq!(
+            rate_expression("rate(2 hours)"),
+            Some(chrono::Duration::hours(2))
+        );
+        assert_eq!(rate_expression("rate(0 minutes)"), None);
+        assert_eq!(rate_expression("at(2026-06-01T07:00:00)"), None);
+        assert_eq!(rate_expression("cron(* * * * ? *)"), None);
     }
 
     #[test]

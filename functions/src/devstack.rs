@@ -166,6 +166,92 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> anyh
     }
 }
 
+/// The template's `AWS::Scheduler::Schedule`s: (logical id, expression,
+/// target input).
+pub fn schedule_definitions(template: &str) -> anyhow::Result<Vec<(String, String, String)>> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(template).context("parse template.yaml")?;
+    let resources = doc
+        .get("Resources")
+        .and_then(|r| r.as_mapping())
+        .context("template has no Resources")?;
+    let mut found = Vec::new();
+    for (id, resource) in resources {
+        if resource.get("Type").and_then(|t| t.as_str()) != Some("AWS::Scheduler::Schedule") {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        let expression = properties["ScheduleExpression"]
+            .as_str()
+            .context("schedule without an expression")?;
+        let input = properties["Target"]["Input"].as_str().unwrap_or("{}");
+        found.push((
+            id.as_str().context("logical id")?.to_owned(),
+            expression.to_owned(),
+            input.to_owned(),
+        ));
+    }
+    Ok(found)
+}
+
+/// Creates the template's schedules in the local Scheduler (moto), in the
+/// schedule group named like the table, unless they exist. moto never
+/// fires them: the background runner does (`background::fire_rate_schedules`).
+pub async fn ensure_schedules(
+    scheduler: &aws_sdk_scheduler::Client,
+    group: &str,
+) -> anyhow::Result<()> {
+    use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+    if scheduler
+        .get_schedule_group()
+        .name(group)
+        .send()
+        .await
+        .is_err()
+    {
+        scheduler
+            .create_schedule_group()
+            .name(group)
+            .send()
+            .await
+            .with_context(|| format!("create schedule group {group}"))?;
+    }
+    for (name, expression, input) in schedule_definitions(TEMPLATE)? {
+        if scheduler
+            .get_schedule()
+            .group_name(group)
+            .name(&name)
+            .send()
+            .await
+            .is_ok()
+        {
+            continue;
+        }
+        scheduler
+            .create_schedule()
+            .group_name(group)
+            .name(&name)
+            .schedule_expression(expression)
+            .flexible_time_window(
+                FlexibleTimeWindow::builder()
+                    .mode(FlexibleTimeWindowMode::Off)
+                    .build()?,
+            )
+            .target(
+                Target::builder()
+                    .arn(format!(
+                        "arn:aws:lambda:ap-northeast-2:000000000000:function:{name}"
+                    ))
+                    .role_arn("arn:aws:iam::000000000000:role/local-scheduler")
+                    .input(input)
+                    .build()?,
+            )
+            .send()
+            .await
+            .with_context(|| format!("create schedule {name}"))?;
+    }
+    Ok(())
+}
+
 /// Creates the image bucket unless it exists.
 pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
     if s3.head_bucket().bucket(bucket).send().await.is_ok() {

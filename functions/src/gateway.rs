@@ -32,6 +32,11 @@ pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 /// SDK interceptor's count). Dev gateway only: benchmarks and tests read it.
 pub const DDB_CALLS_HEADER: &str = "x-erun-ddb-calls";
 
+/// Response header naming the route that answered (`GET /group/{id}`, `ANY
+/// /{proxy+}`), as in the route table. Dev gateway only: the API tests check
+/// each answer against that route in docs/openapi.yaml.
+pub const ROUTE_HEADER: &str = "x-erun-route";
+
 #[derive(Clone, Copy)]
 struct Target {
     app: &'static App,
@@ -66,7 +71,10 @@ pub fn router(app: &'static App) -> Router {
     for (path, methods) in paths {
         // A known path with another method is an unknown route too (and
         // OPTIONS there is a preflight): both go to the catch-all.
-        router = router.route(&path, methods.fallback(fallback_handler));
+        let methods = methods.fallback(fallback_handler);
+        for axum_path in axum_paths(&path) {
+            router = router.route(&axum_path, methods.clone());
+        }
     }
     if app.config.enable_test_routes {
         router = router.route(
@@ -77,7 +85,9 @@ pub fn router(app: &'static App) -> Router {
                 .with_state(app),
         );
     }
-    router.fallback(fallback_handler)
+    router
+        .merge(crate::local_images::router(app))
+        .fallback(fallback_handler)
 }
 
 /// Binds `addr` and serves until the process ends.
@@ -86,6 +96,15 @@ pub async fn serve(app: &'static App, addr: SocketAddr) -> anyhow::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, routes = ROUTES.len(), "dev gateway listening");
     axum::serve(listener, router(app)).await?;
     Ok(())
+}
+
+/// The axum paths of an API Gateway route path: a trailing greedy
+/// `{proxy+}` matches any remainder, the empty one included (`/socket.io/`).
+fn axum_paths(path: &str) -> Vec<String> {
+    match path.strip_suffix("/{proxy+}") {
+        Some(prefix) => vec![format!("{prefix}/"), format!("{prefix}/{{*proxy}}")],
+        None => vec![path.to_owned()],
+    }
 }
 
 fn method_filter(method: &str) -> MethodFilter {
@@ -129,6 +148,11 @@ async fn invoke(target: Target, path_params: HashMap<String, String>, req: Reque
     parts
         .headers
         .insert(DDB_CALLS_HEADER, stats.ddb_calls().into());
+    if let Ok(route) =
+        http::HeaderValue::from_str(&format!("{} {}", target.route.method, target.route.path))
+    {
+        parts.headers.insert(ROUTE_HEADER, route);
+    }
     let bytes = match body {
         lambda_http::Body::Empty => Vec::new(),
         lambda_http::Body::Text(t) => t.into_bytes(),

@@ -2,6 +2,7 @@
 //! `dev-gateway`) the local gateway that serves every route on one port.
 
 pub mod handlers;
+pub mod resize;
 pub mod routes;
 
 #[cfg(feature = "dev-gateway")]
@@ -12,3 +13,7 @@ pub mod devstack;
 pub mod fakes;
 #[cfg(feature = "dev-gateway")]
 pub mod gateway;
+#[cfg(feature = "dev-gateway")]
+pub mod local_images;
+#[cfg(feature = "dev-gateway")]
+pub mod theme_defaults;

@@ -4,7 +4,9 @@
 
 use shared::http::Handler;
 
-use crate::handlers::{account, alarm, auth, comment, course, fallback, group, recomment, user};
+use crate::handlers::{
+    account, alarm, auth, chat, comment, course, fallback, group, recomment, user,
+};
 
 pub struct Route {
     /// HTTP method as API Gateway spells it, or `ANY`.
@@ -86,6 +88,14 @@ pub static ROUTES: &[Route] = &[
     // ---- alarm ----
     route!(GET "/alarm" => "alarm-list", alarm::list),
     route!(PATCH "/alarm" => "alarm-read", alarm::mark_read),
+    // ---- chat: Engine.IO long-polling (docs/chat.md) ----
+    // The client asks for `/socket.io/?EIO=4&…`. An HTTP API route path cannot
+    // end in `/`, so each function has the bare path and the greedy one (the
+    // dev gateway serves `/socket.io/` through the greedy one; docs/chat.md).
+    route!(GET "/socket.io" => "chat-poll", chat::poll),
+    route!(GET "/socket.io/{proxy+}" => "chat-poll", chat::poll),
+    route!(POST "/socket.io" => "chat-post", chat::post),
+    route!(POST "/socket.io/{proxy+}" => "chat-post", chat::post),
     // ---- catch-all: unknown routes and every CORS preflight ----
     route!(ANY "/" => "fallback", fallback::not_found),
     route!(ANY "/{proxy+}" => "fallback", fallback::not_found),

@@ -31,10 +31,30 @@ const OUTSIDE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
 impl App {
     /// Everything from the environment: our variables plus the SDK's standard
     /// ones (region, credentials, `AWS_ENDPOINT_URL_*`).
+    /// Secrets named by `ERUN_SECRETS` come from SSM Parameter Store
+    /// ([`crate::secrets`]) through a client of the same SDK configuration.
     pub async fn from_env() -> anyhow::Result<Self> {
-        let config = Config::from_env()?;
+        let env = |name: &str| std::env::var(name).ok();
         let sdk = aws_config::load_from_env().await;
+        let secrets = match crate::secrets::Wanted::from_lookup(env)? {
+            Some(wanted) => {
+                crate::secrets::Secrets::fetch(&Self::ssm_client(&sdk), &wanted).await?
+            }
+            None => crate::secrets::Secrets::default(),
+        };
+        let config = Config::from_lookup(secrets.overlay(env)).map_err(|e| {
+            if secrets.missing.is_empty() {
+                e
+            } else {
+                e.context(format!("SSM parameters not found: {:?}", secrets.missing))
+            }
+        })?;
         Ok(Self::new(config, &sdk))
+    }
+
+    /// The SSM client secrets are read with (built only when some are wanted).
+    pub fn ssm_client(sdk: &SdkConfig) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(sdk)
     }
 
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {

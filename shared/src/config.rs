@@ -33,6 +33,8 @@ pub struct Config {
     pub images: crate::domain::image::ImageUrls,
     /// Kakao / Naver login, Naver Cloud SENS, the phone-number key.
     pub external: External,
+    /// Chat timing and limits (`CHAT_*`, docs/chat.md).
+    pub chat: crate::chat::ChatConfig,
 }
 
 /// One OAuth provider (auth.md §5, §7.1–§7.4).
@@ -149,6 +151,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("images", &self.images)
             .field("external", &self.external)
+            .field("chat", &self.chat)
             .finish()
     }
 }
@@ -196,6 +199,7 @@ impl Config {
                     .unwrap_or_else(|| DEFAULT_THEME_IMAGE_BASE.to_owned()),
             },
             external: External::from_lookup(&get)?,
+            chat: crate::chat::ChatConfig::from_lookup(&get)?,
         })
     }
 }

@@ -7,15 +7,18 @@
 //! * [`domain`]: pure types and rules;
 //! * [`metrics`]: the DynamoDB call counter used by tests and benchmarks;
 //! * [`aws_ops`]: the AWS operations per function, for the IAM coverage test.
+//! * [`secrets`]: SSM SecureString parameters read at cold start.
 
 pub mod app;
 pub mod aws_ops;
+pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod secrets;
 pub mod services;
 pub mod store;
 pub mod time;

@@ -247,6 +247,7 @@ fn text(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
 #[tokio::test]
 async fn a_first_kakao_login_creates_the_user_and_answers_tokens_with_the_misspelled_flag() {
     let w = spawn().await;
+    let issued_from = w.app.now().timestamp();
     let body = w
         .login(FakeProvider::Kakao, FakeAccount::new("2266112233", "현준"))
         .await;
@@ -272,7 +273,9 @@ async fn a_first_kakao_login_creates_the_user_and_answers_tokens_with_the_misspe
         .verify(body["refreshToken"].as_str().expect("r"), now)
         .expect("ours");
     assert_eq!(access.user_id, user_id);
-    assert_eq!(refresh.exp, Some(now + 14 * 86_400));
+    // Issued between the two clock reads (a second may tick in between).
+    let issued = refresh.exp.expect("exp") - 14 * 86_400;
+    assert!((issued_from..=now).contains(&issued), "{issued}");
     let stored = w
         .app
         .app
@@ -653,23 +656,40 @@ async fn a_code_goes_out_signed_and_verifies_the_number_once() {
 }
 
 #[tokio::test]
-async fn a_code_expires_after_ten_minutes() {
+async fn a_code_still_verifies_at_nine_minutes_fifty_nine_seconds_and_not_at_ten_minutes() {
     let w = spawn().await;
     let (_, token) = w.kakao_user("1", "러너").await;
-    w.send_code(&token, "01012345678").await;
-    let code = w.last_code();
-    w.app.shift_clock(10 * 60).await;
-    let late = w
-        .call(
+    let verify = |code: String| {
+        w.call(
             Method::POST,
             "/user/verify",
             &token,
             Some(json!({"tel": "01012345678", "code": code})),
         )
-        .await;
+    };
+    let second = chrono::Duration::seconds;
+    // The rule counts whole seconds: each request below runs right after the
+    // clock was set to the start of the second it names.
+    let sent = w.app.start + second(60);
+    w.app.set_clock_at_second_start(sent).await;
+    assert_eq!(w.send_code(&token, "01012345678").await.status, 200);
+    let code = w.last_code();
+    w.app.set_clock_at_second_start(sent + second(599)).await;
     assert_eq!(
-        late.json(),
-        json!({"success": false, "message": "인증번호가 다릅니다."})
+        verify(code).await.json(),
+        json!({"success": true, "message": "핸드폰 인증 완료."}),
+        "valid at 9 min 59 s"
+    );
+
+    let sent = sent + second(700);
+    w.app.set_clock_at_second_start(sent).await;
+    assert_eq!(w.send_code(&token, "01012345678").await.status, 200);
+    let code = w.last_code();
+    w.app.set_clock_at_second_start(sent + second(600)).await;
+    assert_eq!(
+        verify(code).await.json(),
+        json!({"success": false, "message": "인증번호가 다릅니다."}),
+        "expired at 10 min"
     );
 }
 

@@ -80,12 +80,12 @@ async fn a_due_schedule_fires_once_and_a_future_one_waits() {
     for (name, when, input) in [
         (
             "due",
-            kst(Utc::now() - chrono::Duration::minutes(1)),
+            kst(app.now() - chrono::Duration::minutes(1)),
             json!({"groupId": "g-1", "category": "start"}),
         ),
         (
             "later",
-            kst(Utc::now() + chrono::Duration::days(1)),
+            kst(app.now() + chrono::Duration::days(1)),
             json!({"groupId": "g-1", "category": "end"}),
         ),
     ] {
@@ -141,7 +141,7 @@ async fn a_due_schedule_fires_once_and_a_future_one_waits() {
     );
 
     // The test clock reaches the later one.
-    app.app.clock.set_offset_seconds(2 * 86_400);
+    app.shift_clock(2 * 86_400).await;
     assert_eq!(
         background::fire_due_schedules(app.app, &group, &handler)
             .await

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use futures::future::join_all;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -15,23 +15,24 @@ pub const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const ROUTE: &str = r#"[{"lat":37.49,"lng":127.02},{"lat":37.5,"lng":127.03}]"#;
 
-/// A run as the upload page sends it; `days` from today (KST) at `time`.
+/// A run as the upload page sends it; `days` from today at `time`, where
+/// "today" is the app clock's KST date when the form is built (never the
+/// machine's clock: the server judges dates by the app clock).
 #[derive(Clone)]
 pub struct Run {
     pub fields: Vec<(&'static str, String)>,
     pub images: usize,
+    /// Days from the app clock's today, unless `date` was set explicitly.
+    days: Option<i64>,
 }
 
 impl Run {
     pub fn in_days(days: i64, time: &str) -> Self {
-        let date = (Utc::now().with_timezone(&kst()) + Duration::days(days))
-            .format("%Y-%m-%d")
-            .to_string();
         Self {
             fields: vec![
                 ("title", "한강 아침 러닝".into()),
                 ("maxPeople", "5".into()),
-                ("date", date),
+                ("date", String::new()),
                 ("standbyTime", time.into()),
                 ("startTime", time.into()),
                 ("finishTime", "23:00".into()),
@@ -46,16 +47,23 @@ impl Run {
                 ("chattingRoom", "".into()),
             ],
             images: 0,
+            days: Some(days),
         }
     }
 
     pub fn set(mut self, name: &'static str, value: &str) -> Self {
+        if name == "date" {
+            self.days = None;
+        }
         self.fields.retain(|(k, _)| *k != name);
         self.fields.push((name, value.to_owned()));
         self
     }
 
     pub fn without(mut self, name: &'static str) -> Self {
+        if name == "date" {
+            self.days = None;
+        }
         self.fields.retain(|(k, _)| *k != name);
         self
     }
@@ -65,10 +73,31 @@ impl Run {
         self
     }
 
-    pub fn form(&self) -> Form {
+    /// The `date` field as `form` sends it now (`YYYY-MM-DD`).
+    pub fn date(&self, app: &TestApp) -> String {
+        match self.days {
+            Some(days) => (app.today() + Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string(),
+            None => self
+                .fields
+                .iter()
+                .find(|(k, _)| *k == "date")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The multipart form, its date counted from `app`'s clock.
+    pub fn form(&self, app: &TestApp) -> Form {
+        let date = self.days.map(|_| self.date(app));
         let mut form = Form::new();
         for (k, v) in &self.fields {
-            form = form.text(*k, v.clone());
+            let value = match (*k, &date) {
+                ("date", Some(date)) => date.clone(),
+                _ => v.clone(),
+            };
+            form = form.text(*k, value);
         }
         for _ in 0..self.images {
             form = form.part(
@@ -88,7 +117,7 @@ pub async fn create(app: &TestApp, token: &str, run: &Run) -> Reply {
         app.http
             .post(app.url("/group"))
             .bearer_auth(token)
-            .multipart(run.form()),
+            .multipart(run.form(app)),
     )
     .await
 }
@@ -123,7 +152,7 @@ async fn anonymous(app: &TestApp, path: &str) -> Reply {
 }
 
 /// Every item of the run's partition (to prove cascades).
-async fn partition(app: &TestApp, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
+pub async fn partition(app: &TestApp, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
     app.app
         .db
         .client
@@ -274,8 +303,7 @@ async fn each_invalid_field_gets_its_contract_message_in_order() {
 async fn a_run_must_start_more_than_six_hours_from_now() {
     let app = spawn_app().await;
     let (_, token) = app.login_as("호스트").await;
-    let now = Utc::now().with_timezone(&kst());
-    let too_soon = now + Duration::hours(5);
+    let too_soon = (app.now() + Duration::hours(5)).with_timezone(&kst());
     let run = Run::in_days(0, "00:00")
         .set("date", &too_soon.format("%Y-%m-%d").to_string())
         .set("standbyTime", &too_soon.format("%H:%M").to_string());
@@ -362,7 +390,7 @@ async fn uploads_of_zero_one_and_three_images_are_stored_and_four_are_refused() 
 async fn a_file_that_is_not_an_image_or_too_large_is_refused() {
     let app = spawn_app().await;
     let (_, token) = app.login_as("호스트").await;
-    let text = Run::in_days(3, "07:00").form().part(
+    let text = Run::in_days(3, "07:00").form(&app).part(
         "thumbnail",
         Part::bytes(b"hello".to_vec())
             .file_name("a.txt")
@@ -381,7 +409,7 @@ async fn a_file_that_is_not_an_image_or_too_large_is_refused() {
         reply.error_message(),
         "지원되는 이미지파일 형식이 아닙니다."
     );
-    let disguised = Run::in_days(3, "07:00").form().part(
+    let disguised = Run::in_days(3, "07:00").form(&app).part(
         "thumbnail",
         Part::bytes(b"MZ\x90\0 exe".to_vec())
             .file_name("a.png")
@@ -402,7 +430,7 @@ async fn a_file_that_is_not_an_image_or_too_large_is_refused() {
     );
     let mut big = PNG.to_vec();
     big.resize(4_500_000, 0);
-    let large = Run::in_days(3, "07:00").form().part(
+    let large = Run::in_days(3, "07:00").form(&app).part(
         "thumbnail",
         Part::bytes(big)
             .file_name("a.png")
@@ -420,7 +448,7 @@ async fn a_file_that_is_not_an_image_or_too_large_is_refused() {
     assert_eq!(reply.error_message(), "File too large");
     let mut huge = PNG.to_vec();
     huge.resize(6_500_000, 0);
-    let over_limit = Run::in_days(3, "07:00").form().part(
+    let over_limit = Run::in_days(3, "07:00").form(&app).part(
         "thumbnail",
         Part::bytes(huge)
             .file_name("a.png")
@@ -577,7 +605,7 @@ async fn the_feed_orders_by_days_left_and_pages_after_sorting() {
 #[tokio::test]
 async fn each_feed_filter_and_their_combination_select_the_right_runs() {
     let app = spawn_app().await;
-    let far = (Utc::now().with_timezone(&kst()) + Duration::days(20))
+    let far = (app.today() + Duration::days(20))
         .format("%Y-%m-%d")
         .to_string();
     let runs = [
@@ -627,10 +655,7 @@ async fn each_feed_filter_and_their_combination_select_the_right_runs() {
         v.sort();
         v
     };
-    let today = Utc::now()
-        .with_timezone(&kst())
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = app.today().format("%Y-%m-%d").to_string();
     let cases: Vec<(String, Vec<&str>)> = vec![
         (
             format!("date={today}/{far}"),
@@ -673,6 +698,45 @@ async fn each_feed_filter_and_their_combination_select_the_right_runs() {
             expect(&names),
             "{query}"
         );
+    }
+}
+
+#[tokio::test]
+async fn fixtures_dated_by_the_app_clock_agree_with_the_server_on_both_sides_of_midnight_kst() {
+    use crate::helpers::kst_instant;
+    let at = |h, m, s| chrono::NaiveTime::from_hms_opt(h, m, s).expect("time");
+    let today = spawn_app().await.today();
+    // 23:58:30 and 00:00:30 KST (14:58:30 and 15:00:30 UTC).
+    for pinned in [
+        kst_instant(today, at(23, 58, 30)),
+        kst_instant(today + Duration::days(1), at(0, 0, 30)),
+    ] {
+        let app = spawn_app().await;
+        app.set_clock(pinned).await;
+        let (far, _, _) = hosted_run(&app, "호스트", &Run::in_days(3, "07:00")).await;
+        let (near, _, _) = hosted_run(&app, "호스트2", &Run::in_days(1, "07:00")).await;
+        let day = |days: i64| {
+            (app.today() + Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        for (id, days) in [(&far, 3), (&near, 1)] {
+            let detail = anonymous(&app, &format!("/group/detail/{id}")).await.json();
+            assert_eq!(detail["data"]["date"], day(days), "pinned at {pinned}");
+            assert_eq!(
+                detail["data"]["applyEndTime"],
+                format!("{days} 일"),
+                "pinned at {pinned}"
+            );
+        }
+        let feed = anonymous(&app, "/group/all").await.json();
+        let labels: Vec<&str> = feed["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|i| i["applyEndTime"].as_str().expect("label"))
+            .collect();
+        assert_eq!(labels, ["1 일", "3 일"], "pinned at {pinned}");
     }
 }
 
@@ -974,29 +1038,88 @@ async fn fifty_simultaneous_applicants_never_overfill_a_run_of_five() {
     );
 }
 
-#[tokio::test]
-async fn the_same_user_applying_twice_at_once_gets_one_membership() {
-    let app = spawn_app().await;
-    let (id, _, _) = hosted_run(&app, "호스트", &Run::in_days(3, "07:00")).await;
-    let (_, token) = app.login_as("러너").await;
-    let path = format!("/group/{id}/apply");
-    let replies = join_all((0..2).map(|_| app.post_json_auth(&path, &token))).await;
-    let items = partition(&app, &format!("GROUP#{id}")).await;
+/// The APPLY# rows of a run by user id, and its META's `applyCount`.
+async fn memberships_and_count(app: &TestApp, id: &str) -> (Vec<String>, usize) {
+    let items = partition(app, &format!("GROUP#{id}")).await;
     let members = items
         .iter()
-        .filter(|i| i["SK"].as_s().is_ok_and(|s| s.starts_with("APPLY#")))
-        .count();
+        .filter_map(|i| {
+            i["SK"]
+                .as_s()
+                .ok()?
+                .strip_prefix("APPLY#")
+                .map(str::to_owned)
+        })
+        .collect();
     let meta = items
         .iter()
         .find(|i| i["SK"].as_s().is_ok_and(|s| s == "A#META"))
         .expect("meta");
-    let count: usize = meta["applyCount"]
+    let count = meta["applyCount"]
         .as_n()
         .expect("n")
         .parse()
         .expect("count");
-    assert_eq!(members, count, "the counter matches the rows: {replies:?}");
-    assert!(members == 2 || members == 1, "never a duplicate row");
+    (members, count)
+}
+
+#[tokio::test]
+async fn the_same_user_applying_twice_at_once_ends_with_at_most_one_membership_the_replies_agree_with()
+ {
+    let app = spawn_app().await;
+    let (id, host, _) = hosted_run(
+        &app,
+        "호스트",
+        &Run::in_days(3, "07:00").set("maxPeople", "10"),
+    )
+    .await;
+    let path = format!("/group/{id}/apply");
+    // Four users double-click at once: eight toggles in flight together.
+    let mut users = Vec::new();
+    for i in 0..4 {
+        users.push(app.login_as(&format!("러너{i}")).await);
+    }
+    let replies = join_all(
+        users
+            .iter()
+            .flat_map(|(_, token)| [token, token])
+            .map(|token| app.post_json_auth(&path, token)),
+    )
+    .await;
+    let (members, count) = memberships_and_count(&app, &id).await;
+    assert_eq!(count, members.len(), "the counter equals the rows");
+    assert!(members.contains(&host));
+    for (i, (user, _)) in users.iter().enumerate() {
+        let rows = members.iter().filter(|m| *m == user).count();
+        let pair = [&replies[2 * i], &replies[2 * i + 1]];
+        let states: Vec<bool> = pair
+            .iter()
+            .map(|r| {
+                let body = r.json();
+                assert_eq!(body["success"], true, "{}", r.text);
+                body["data"]["applyState"].as_bool().expect("applyState")
+            })
+            .collect();
+        // Only two serial orders exist for two toggles of a non-member:
+        // apply + apply-again (both see the membership: one row) or
+        // apply then cancel (one says applied, one cancelled: no row).
+        match rows {
+            1 => assert_eq!(states, [true, true], "one row: both replies say applied"),
+            0 => {
+                assert_eq!(
+                    states.iter().filter(|s| **s).count(),
+                    1,
+                    "no row: one apply then one cancel, {states:?}"
+                );
+                let cancel = pair
+                    .iter()
+                    .find(|r| r.json()["data"]["applyState"] == false)
+                    .expect("cancel");
+                assert_eq!(cancel.json()["message"], "그룹러닝 신청이 취소되었습니다");
+            }
+            n => panic!("{n} rows for one user"),
+        }
+    }
 }
 
 // ---- edit ----
@@ -1012,7 +1135,7 @@ async fn patch(app: &TestApp, token: &str, id: &str, form: Form) -> Reply {
 }
 
 /// The edit page's form: current values, `startTime`/`finishTime` as `undefined`, no chattingRoom.
-fn edit_form(run: &Run, kept: &[&str], new_images: usize) -> Form {
+fn edit_form(app: &TestApp, run: &Run, kept: &[&str], new_images: usize) -> Form {
     let mut run = run
         .clone()
         .set("startTime", "undefined")
@@ -1023,7 +1146,7 @@ fn edit_form(run: &Run, kept: &[&str], new_images: usize) -> Form {
         .without("mapLatLng")
         .images(new_images);
     run.fields.retain(|(k, _)| *k != "thumbnailUrl");
-    let mut form = run.form();
+    let mut form = run.form(app);
     for url in kept {
         form = form.text("thumbnailUrl", (*url).to_owned());
     }
@@ -1037,13 +1160,13 @@ async fn only_the_host_may_edit_and_not_after_the_start() {
     let (id, _, host) = hosted_run(&app, "호스트", &run).await;
     let (_, other) = app.login_as("남").await;
     assert_eq!(
-        patch(&app, &other, &id, edit_form(&run, &[], 0))
+        patch(&app, &other, &id, edit_form(&app, &run, &[], 0))
             .await
             .error_message(),
         "본인이 작성한 글만 수정할 수 있습니다"
     );
     assert_eq!(
-        patch(&app, &host, "nope", edit_form(&run, &[], 0))
+        patch(&app, &host, "nope", edit_form(&app, &run, &[], 0))
             .await
             .error_message(),
         "해당 게시물이 존재하지 않습니다"
@@ -1053,27 +1176,18 @@ async fn only_the_host_may_edit_and_not_after_the_start() {
             &app,
             &host,
             &id,
-            edit_form(&run.clone().set("title", "런"), &[], 0)
+            edit_form(&app, &run.clone().set("title", "런"), &[], 0)
         )
         .await
         .error_message(),
         "제목은 최소 3글자 이상이어야 합니다"
     );
+    let in_two_hours = (app.now() + Duration::hours(2)).with_timezone(&kst());
     let soon = Run::in_days(0, "00:00")
-        .set(
-            "date",
-            &(Utc::now().with_timezone(&kst()) + Duration::hours(2))
-                .format("%Y-%m-%d")
-                .to_string(),
-        )
-        .set(
-            "standbyTime",
-            &(Utc::now().with_timezone(&kst()) + Duration::hours(2))
-                .format("%H:%M")
-                .to_string(),
-        );
+        .set("date", &in_two_hours.format("%Y-%m-%d").to_string())
+        .set("standbyTime", &in_two_hours.format("%H:%M").to_string());
     assert_eq!(
-        patch(&app, &host, &id, edit_form(&soon, &[], 0))
+        patch(&app, &host, &id, edit_form(&app, &soon, &[], 0))
             .await
             .error_message(),
         "그룹러닝수정은 현재시간보다 6시간 이후로만 수정할 수 있습니다"
@@ -1084,7 +1198,7 @@ async fn only_the_host_may_edit_and_not_after_the_start() {
             &app,
             &host,
             &id,
-            edit_form(&Run::in_days(5, "07:00"), &[], 0)
+            edit_form(&app, &Run::in_days(5, "07:00"), &[], 0)
         )
         .await
         .error_message(),
@@ -1119,7 +1233,7 @@ async fn an_edit_keeps_listed_images_adds_new_ones_deletes_the_rest_and_alarms_m
         &app,
         &host,
         &id,
-        edit_form(&edited, &[&third, &first, default], 1),
+        edit_form(&app, &edited, &[&third, &first, default], 1),
     )
     .await;
     assert_eq!(
@@ -1177,7 +1291,7 @@ async fn an_edit_keeps_listed_images_adds_new_ones_deletes_the_rest_and_alarms_m
     }
 
     // No thumbnailUrl and no file: every image is removed.
-    patch(&app, &host, &id, edit_form(&edited, &[], 0)).await;
+    patch(&app, &host, &id, edit_form(&app, &edited, &[], 0)).await;
     let cleared = app.get(&format!("/group/detail/{id}"), &host).await.json()["data"].clone();
     assert!(
         cleared["thumbnailUrl1"]
@@ -1308,8 +1422,7 @@ async fn the_attendance_sheet_opens_thirty_minutes_before_and_credits_the_chosen
         start,
         chrono::NaiveTime::from_hms_opt(7, 0, 0).expect("t"),
     );
-    app.shift_clock((start_utc - Utc::now()).num_seconds() - 29 * 60)
-        .await;
+    app.set_clock(start_utc - Duration::minutes(29)).await;
 
     let sheet = app.get(&path, &host).await.json();
     assert_eq!(sheet["groupInfo"]["attendanceCount"], "4/5");
@@ -1478,43 +1591,165 @@ async fn a_host_at_100_points_stays_at_100_after_a_good_evaluation() {
     assert_eq!(manner_point(&app, &host_id).await, 100.0);
 }
 
+/// The item of `sk` in a run's partition, as read now.
+async fn run_item(app: &TestApp, id: &str, sk: &str) -> Option<HashMap<String, AttributeValue>> {
+    partition(app, &format!("GROUP#{id}"))
+        .await
+        .into_iter()
+        .find(|i| i["SK"].as_s().is_ok_and(|s| s == sk))
+}
+
+fn text_of(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_else(|| panic!("{name} in {item:?}"))
+}
+
+/// The `update` alarms in a user's partition.
+async fn update_alarms(app: &TestApp, user: &str) -> usize {
+    partition(app, &format!("USER#{user}"))
+        .await
+        .into_iter()
+        .filter(|i| {
+            i["SK"].as_s().is_ok_and(|s| s.starts_with("ALARM#"))
+                && i["category"].as_s().is_ok_and(|c| c == "update")
+        })
+        .count()
+}
+
 #[tokio::test]
-async fn an_edit_racing_with_applications_never_loses_a_member_from_the_count() {
+async fn an_edit_racing_with_applications_is_all_or_nothing_and_loses_no_member() {
     let app = spawn_app().await;
-    let run = Run::in_days(3, "07:00").set("maxPeople", "10");
-    let (id, _, host) = hosted_run(&app, "호스트", &run).await;
-    let mut tokens = Vec::new();
-    for i in 0..6 {
-        tokens.push(app.login_as(&format!("러너{i}")).await.1);
+    let mut outcomes = Vec::new();
+    // The applications start together with the edit, a little later, and
+    // after it is surely done: both outcomes of the race occur.
+    let delays = [0u64, 5, 10, 15, 20, 30, 40].map(Some);
+    for (round, delay) in delays.into_iter().chain([None]).enumerate() {
+        let run = Run::in_days(3, "07:00").set("maxPeople", "10");
+        let (id, host_id, host) = hosted_run(&app, &format!("호스트{round}"), &run).await;
+        let host_row_before = run_item(&app, &id, &format!("APPLY#{host_id}"))
+            .await
+            .expect("host row");
+        let old_start = text_of(
+            &run_item(&app, &id, "A#META").await.expect("meta"),
+            "startsAt",
+        );
+        let mut runners = Vec::new();
+        for i in 0..6 {
+            runners.push(app.login_as(&format!("러너{round}-{i}")).await);
+        }
+        let bucket_before = app.bucket_keys().await;
+        let path = format!("/group/{id}/apply");
+        let applies = async {
+            if let Some(ms) = delay {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            join_all(runners.iter().map(|(_, t)| app.post_json_auth(&path, t))).await
+        };
+        let edited_run = run
+            .clone()
+            .set("title", "동시에 수정")
+            .set("standbyTime", "08:30")
+            .set("content", "바뀐 내용");
+        let edit = patch(&app, &host, &id, edit_form(&app, &edited_run, &[], 1));
+        let (applied, edited) = match delay {
+            Some(_) => tokio::join!(applies, edit),
+            None => {
+                let edited = edit.await;
+                (applies.await, edited)
+            }
+        };
+
+        // Every application got its seat: none is lost to the edit.
+        for reply in &applied {
+            let body = reply.json();
+            assert_eq!(body["message"], "그룹러닝에 신청되었습니다", "{body}");
+            assert_eq!(body["data"]["applyState"], true);
+            let people = body["data"]["applyPeople"].as_u64().expect("applyPeople");
+            assert!((2..=7).contains(&people), "{people}");
+        }
+        let (members, count) = memberships_and_count(&app, &id).await;
+        assert_eq!(members.len(), 7, "the host and all six");
+        assert_eq!(count, 7, "the counter matches the member rows");
+
+        let meta = run_item(&app, &id, "A#META").await.expect("meta");
+        let text = run_item(&app, &id, "A#TEXT").await.expect("text");
+        let thumbnails = meta["thumbnails"].as_l().map(Vec::len).unwrap_or(0);
+        let done = edited.status == 200;
+        if done {
+            assert_eq!(
+                edited.json(),
+                json!({"success": true, "message": "게시글이 수정되었습니다"})
+            );
+            assert_eq!(text_of(&meta, "title"), "동시에 수정");
+            assert_eq!(text_of(&meta, "standbyTime"), "08:30:00");
+            assert_ne!(text_of(&meta, "startsAt"), old_start);
+            assert_eq!(text_of(&text, "content"), "바뀐 내용");
+            assert_eq!(thumbnails, 1);
+            let thumb = meta["thumbnails"].as_l().expect("list")[0]
+                .as_s()
+                .expect("key")
+                .clone();
+            let mut expected = bucket_before.clone();
+            expected.push(format!("groupthumbnail/{thumb}"));
+            expected.sort();
+            assert_eq!(app.bucket_keys().await, expected, "the new image is stored");
+            assert_eq!(update_alarms(&app, &host_id).await, 1, "members told once");
+        } else {
+            assert_eq!(
+                edited.error_message(),
+                "그룹러닝 게시물 수정이 실패하였습니다"
+            );
+            assert_eq!(text_of(&meta, "title"), "한강 아침 러닝");
+            assert_eq!(text_of(&meta, "standbyTime"), "07:00:00");
+            assert_eq!(text_of(&meta, "startsAt"), old_start);
+            assert_eq!(text_of(&text, "content"), "같이 뛰어요");
+            assert_eq!(thumbnails, 0);
+            assert_eq!(
+                app.bucket_keys().await,
+                bucket_before,
+                "the failed edit's upload is deleted"
+            );
+            assert_eq!(
+                update_alarms(&app, &host_id).await,
+                0,
+                "no alarm of an edit not made"
+            );
+        }
+        let new_start = text_of(&meta, "startsAt");
+        for (user, _) in &runners {
+            let alarms = update_alarms(&app, user).await;
+            assert!(alarms <= usize::from(done), "{alarms} update alarms");
+        }
+        // Members keep their own fields; only their index entry follows the run's start.
+        for member in &members {
+            let row = run_item(&app, &id, &format!("APPLY#{member}"))
+                .await
+                .expect("row");
+            assert_eq!(text_of(&row, "userId"), *member);
+            assert_eq!(text_of(&row, "hostId"), host_id);
+            assert_eq!(text_of(&row, "startsAt"), new_start, "{member}");
+            assert!(text_of(&row, "GSI2SK").ends_with(&format!("{new_start}#{id}")));
+            assert_eq!(row["attendance"].as_bool().ok(), Some(&false));
+            assert_eq!(row["evaluation"].as_n().ok().map(String::as_str), Some("0"));
+        }
+        let host_row = run_item(&app, &id, &format!("APPLY#{host_id}"))
+            .await
+            .expect("host row");
+        for (name, value) in &host_row_before {
+            if !["startsAt", "GSI2SK"].contains(&name.as_str()) {
+                assert_eq!(host_row.get(name), Some(value), "host row field {name}");
+            }
+        }
+        outcomes.push(done);
     }
-    let path = format!("/group/{id}/apply");
-    let applies = join_all(tokens.iter().map(|t| app.post_json_auth(&path, t)));
-    let edit = patch(
-        &app,
-        &host,
-        &id,
-        edit_form(&run.clone().set("title", "동시에 수정"), &[], 0),
+    eprintln!("edit outcomes (true = applied): {outcomes:?}");
+    assert_eq!(
+        outcomes.last(),
+        Some(&true),
+        "an edit before the applications is applied"
     );
-    let (_, edited) = tokio::join!(applies, edit);
-    assert!(
-        edited.status == 200 || edited.error_message() == "그룹러닝 게시물 수정이 실패하였습니다"
-    );
-    let items = partition(&app, &format!("GROUP#{id}")).await;
-    let members = items
-        .iter()
-        .filter(|i| i["SK"].as_s().is_ok_and(|s| s.starts_with("APPLY#")))
-        .count();
-    let meta = items
-        .iter()
-        .find(|i| i["SK"].as_s().is_ok_and(|s| s == "A#META"))
-        .expect("meta");
-    let count: usize = meta["applyCount"]
-        .as_n()
-        .expect("n")
-        .parse()
-        .expect("count");
-    assert_eq!(members, 7);
-    assert_eq!(count, members, "the counter always matches the member rows");
 }
 
 #[tokio::test]
@@ -1522,10 +1757,10 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
     use shared::domain::group::{Group, GroupText, Member, sort_for_list, start_instant};
     use shared::time::instant_key;
     let app = spawn_app().await;
-    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let today = app.today();
     let at =
         |h: u32, m: u32| start_instant(today, chrono::NaiveTime::from_hms_opt(h, m, 0).expect("t"));
-    let created = instant_key(Utc::now());
+    let created = instant_key(app.now());
     let mut all = Vec::new();
     // 180 runs from 5 days ago to 25 days ahead, at many hours of each day.
     for i in 0..180u32 {
@@ -1588,10 +1823,8 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
     }
     // Early morning, afternoon, and late evening (when "recruiting" starts tomorrow).
     for now in [at(0, 30), at(13, 10), at(21, 40)] {
-        app.app
-            .clock
-            .set_offset_seconds((now - Utc::now()).num_seconds());
-        let now = app.app.clock.now();
+        app.set_clock(now).await;
+        let now = app.now();
         let recruiting = shared::domain::group::recruiting_from(now);
         for from in [Some(recruiting.as_str()), None] {
             for region in [None, Some(1u8)] {

@@ -126,7 +126,7 @@ async fn delete_account(app: &TestApp, token: &str) -> Reply {
     .await
 }
 
-fn start_of(run: &Run) -> chrono::DateTime<chrono::Utc> {
+fn start_of(app: &TestApp, run: &Run) -> chrono::DateTime<chrono::Utc> {
     let field = |name: &str| {
         run.fields
             .iter()
@@ -134,7 +134,7 @@ fn start_of(run: &Run) -> chrono::DateTime<chrono::Utc> {
             .map(|(_, v)| v.clone())
             .expect("field")
     };
-    let date = chrono::NaiveDate::parse_from_str(&field("date"), "%Y-%m-%d").expect("date");
+    let date = chrono::NaiveDate::parse_from_str(&run.date(app), "%Y-%m-%d").expect("date");
     let time = chrono::NaiveTime::parse_from_str(&field("standbyTime"), "%H:%M").expect("time");
     shared::domain::group::start_instant(date, time)
 }
@@ -150,7 +150,7 @@ async fn evaluating_a_deleted_host_creates_no_partial_profile_and_the_run_still_
     toggle_apply(&app, &id, &runner).await;
     comment(&app, &format!("/comment/group/{id}"), &host, "반가워요").await;
     // The run has started; the host leaves.
-    app.shift_clock((start_of(&run) - chrono::Utc::now()).num_seconds() + 3600)
+    app.set_clock(start_of(&app, &run) + chrono::Duration::seconds(3600))
         .await;
     assert_eq!(delete_account(&app, &host).await.status, 200);
 
@@ -338,7 +338,7 @@ async fn an_attendee_at_100_points_or_without_an_account_does_not_block_the_shee
         toggle_apply(&app, &id, token).await;
     }
     set_manner_point(&app, &top, 100).await;
-    app.shift_clock((start_of(&run) - chrono::Utc::now()).num_seconds() + 600)
+    app.set_clock(start_of(&app, &run) + chrono::Duration::seconds(600))
         .await;
     assert_eq!(delete_account(&app, &gone_token).await.status, 200);
 

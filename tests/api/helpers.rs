@@ -1,9 +1,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::{Value, json};
 use shared::App;
 use shared::config::Config;
+use shared::time::kst;
 
 pub const USER_AGENT: &str = "Mozilla/5.0 (erun-tests)";
 pub const TOKEN_KEY: &str = "test-token-key-0123456789abcdef";
@@ -12,6 +14,25 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub app: &'static App,
     pub http: reqwest::Client,
+    /// The app clock's instant when the test started (see [`pinned_start`]).
+    pub start: DateTime<Utc>,
+    /// The clock offset that pinned it there (seconds from the real clock).
+    pinned_offset: i64,
+}
+
+/// Where every test's app clock starts: 12:00 KST of the current KST date.
+/// Test fixtures take their dates from the app clock ([`TestApp::now`],
+/// [`TestApp::today`]), never from the machine's clock, and noon is twelve
+/// hours from the KST midnight either way, so no test crosses a date line
+/// that its fixtures did not expect, whenever the suite runs.
+pub fn pinned_start() -> DateTime<Utc> {
+    let today = Utc::now().with_timezone(&kst()).date_naive();
+    kst_instant(today, NaiveTime::from_hms_opt(12, 0, 0).expect("noon"))
+}
+
+/// A KST wall-clock time as an instant.
+pub fn kst_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    shared::domain::group::start_instant(date, time)
 }
 
 /// A response reduced to what the tests look at.
@@ -81,6 +102,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     shared::aws_ops::record_to(&recording).expect("AWS operation recording");
     let sdk = aws_config::load_from_env().await;
     let app: &'static App = Box::leak(Box::new(App::new(config, &sdk)));
+    let start = pinned_start();
+    let pinned_offset = (start - Utc::now()).num_seconds();
+    app.clock.set_offset_seconds(pinned_offset);
     functions::devstack::ensure_table(&app.db.client, &app.config.table_name)
         .await
         .expect("create table");
@@ -97,7 +121,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    TestApp { addr, app, http }
+    TestApp {
+        addr,
+        app,
+        http,
+        start,
+        pinned_offset,
+    }
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: &'static App) {
@@ -112,11 +142,13 @@ impl TestApp {
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request sent");
-        Reply {
+        let reply = Reply {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             text: response.text().await.expect("body"),
-        }
+        };
+        crate::openapi::check_reply(&reply);
+        reply
     }
 
     pub async fn request(&self, method: reqwest::Method, path: &str, auth: Option<&str>) -> Reply {
@@ -160,15 +192,73 @@ impl TestApp {
         (user_id, token)
     }
 
-    /// Moves the app clock (the dev gateway's test-only route).
-    pub async fn shift_clock(&self, offset_seconds: i64) {
+    /// Every object key in the test's image bucket, sorted.
+    pub async fn bucket_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .app
+            .s3
+            .list_objects_v2()
+            .bucket(&self.app.config.image_bucket)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.expect("list objects");
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        keys.sort();
+        keys
+    }
+
+    /// The app clock's now (what every handler reads).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.app.clock.now()
+    }
+
+    /// Today in KST by the app clock.
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&kst()).date_naive()
+    }
+
+    /// Moves the app clock `seconds` ahead of where the pinned clock would
+    /// read now (not cumulative: each call replaces the previous shift),
+    /// through the dev gateway's test-only route.
+    pub async fn shift_clock(&self, seconds: i64) {
+        self.set_clock_offset(self.pinned_offset + seconds).await;
+    }
+
+    /// Sets the app clock to `at` (to the second; it keeps running from there).
+    pub async fn set_clock(&self, at: DateTime<Utc>) {
+        self.set_clock_offset((at - Utc::now()).num_seconds()).await;
+    }
+
+    async fn set_clock_offset(&self, offset: i64) {
         let reply = self
             .send(
                 self.http
                     .put(self.url("/__dev/clock"))
-                    .json(&json!({ "offsetSeconds": offset_seconds })),
+                    .json(&json!({ "offsetSeconds": offset })),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    /// Sets the app clock to the whole second `at` right after a real second
+    /// begins, so that the requests of the next ~900 ms read `at`'s second
+    /// (for rules that count whole seconds).
+    pub async fn set_clock_at_second_start(&self, at: DateTime<Utc>) {
+        let into_second = Utc::now().timestamp_subsec_millis();
+        tokio::time::sleep(Duration::from_millis(u64::from(
+            1005 - into_second.min(1000),
+        )))
+        .await;
+        let now = Utc::now();
+        self.app
+            .clock
+            .set_offset_seconds(at.timestamp() - now.timestamp());
     }
 }

@@ -4,16 +4,23 @@
 //! gets its own table and bucket, created from template.yaml.
 
 mod helpers;
+mod openapi;
 
 mod account;
 mod alarm;
 mod auth;
 mod background;
+mod chat;
 mod comment;
 mod cors;
 mod course;
 mod events;
 mod group;
+mod group_failures;
 mod hardening;
+mod images;
+mod operations;
+mod reminders;
 mod scale;
+mod secrets;
 mod template;

@@ -112,11 +112,20 @@ fn policies_name_exact_actions_and_never_a_wildcard_or_a_scan() {
 fn test_routes_are_off_unless_a_deploy_turns_them_on() {
     let doc = template();
     assert_eq!(doc["Parameters"]["EnableTestRoutes"]["Default"], "0");
-    assert_eq!(doc["Parameters"]["TokenKey"]["NoEcho"], true);
-    assert!(
-        doc["Parameters"]["TokenKey"].get("Default").is_none(),
-        "no default secret"
-    );
+    // Secrets are SSM SecureString parameters, never template parameters
+    // (a parameter value lands in the Lambda configuration): operations.rs.
+    for secret in [
+        "TokenKey",
+        "KakaoSecret",
+        "NaverSecret",
+        "SensSecretKey",
+        "PhoneKey",
+    ] {
+        assert!(
+            doc["Parameters"].get(secret).is_none(),
+            "{secret} is a template parameter"
+        );
+    }
 }
 
 #[test]

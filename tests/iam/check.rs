@@ -162,9 +162,19 @@ fn passes_a_role(op: &Operation) -> bool {
     )
 }
 
+/// `s3:ListBucket` on the bucket is what makes S3 answer a read of a missing
+/// object with 404 (NoSuchKey) instead of 403: used when the function reads
+/// objects and must tell "gone" from "forbidden" (the image-resize function).
+fn reads_objects(op: &Operation) -> bool {
+    op.action == "s3:GetObject"
+}
+
 fn used(grant: &Grant, ops: &[&Operation]) -> bool {
     if grant.action == "iam:PassRole" {
         return ops.iter().any(|op| passes_a_role(op));
+    }
+    if grant.action == "s3:ListBucket" && grant.resource == "bucket" {
+        return ops.iter().any(|op| reads_objects(op));
     }
     ops.iter().any(|op| covers(grant, op))
 }

@@ -44,9 +44,24 @@ async fn main() -> anyhow::Result<()> {
     let app: &'static shared::App = Box::leak(Box::new(shared::App::new(config, &sdk)));
     functions::devstack::ensure_table(&app.db.client, &app.config.table_name).await?;
     functions::devstack::ensure_bucket(&app.s3, &app.config.image_bucket).await?;
-    // The background functions (S3 object-created, due schedules) plug in here
-    // as they are built; with none registered nothing is polled.
-    let background = functions::background::Background::default();
+    let themes = functions::theme_defaults::upload(
+        &app.s3,
+        &app.config.image_bucket,
+        &functions::theme_defaults::assets_dir(),
+    )
+    .await?;
+    tracing::info!(
+        count = themes.len(),
+        "theme default thumbnails in the local bucket"
+    );
+    // The background functions, run locally as S3 and the Scheduler run them in AWS.
+    functions::devstack::ensure_schedules(&app.scheduler, &app.config.table_name).await?;
+    let background = functions::background::Background {
+        on_schedule: Some(functions::background::alarm_dispatch()),
+        on_object_created: Some(functions::resize::s3_handler(
+            functions::resize::Settings::default(),
+        )),
+    };
     functions::background::spawn(app, background, aws_sdk_sqs::Client::new(&sdk)).await?;
     functions::gateway::serve(app, SocketAddr::from(([127, 0, 0, 1], port))).await
 }

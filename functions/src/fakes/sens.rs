@@ -24,9 +24,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-/// One accepted SMS.
+/// One accepted SMS or LMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentSms {
+    /// `SMS` or `LMS`.
+    #[serde(rename = "type")]
+    pub kind: String,
     pub from: String,
     pub to: String,
     pub content: String,
@@ -46,6 +49,8 @@ struct Inner {
     messages: Vec<SentSms>,
     rejected: u32,
     down: bool,
+    /// Answers this long after accepting (a client timeout: sent but unknown).
+    delay: Option<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -115,6 +120,12 @@ impl FakeSens {
     /// While down, every send answers 500.
     pub fn set_down(&self, down: bool) {
         self.lock().down = down;
+    }
+
+    /// Accepts (records) each message, then waits this long before
+    /// answering: a client with a shorter timeout sees a timeout.
+    pub fn set_delay(&self, delay: Option<std::time::Duration>) {
+        self.lock().delay = delay;
     }
 }
 
@@ -203,19 +214,32 @@ async fn send(
     else {
         return bad_request("from and content are required");
     };
-    if message["type"] != "SMS"
+    let kind = message["type"].as_str().unwrap_or_default();
+    if !matches!(kind, "SMS" | "LMS")
         || to.is_empty()
         || to.iter().any(|t| !t.chars().all(|c| c.is_ascii_digit()))
     {
-        return bad_request("type SMS and digit-only destinations are required");
+        return bad_request("type SMS or LMS and digit-only destinations are required");
     }
-    let mut state = lock();
-    for to in to {
-        state.messages.push(SentSms {
-            from: from.to_owned(),
-            to,
-            content: content.to_owned(),
-        });
+    // SENS takes 90 bytes (EUC-KR: 2 per Korean letter) in an SMS, 2000 in an LMS.
+    let limit = if kind == "SMS" { 90 } else { 2000 };
+    if euc_kr_bytes(content) > limit {
+        return bad_request("content too long for its type");
+    }
+    let delay = {
+        let mut state = lock();
+        for to in to {
+            state.messages.push(SentSms {
+                kind: kind.to_owned(),
+                from: from.to_owned(),
+                to,
+                content: content.to_owned(),
+            });
+        }
+        state.delay
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
     (
         StatusCode::ACCEPTED,
@@ -227,6 +251,11 @@ async fn send(
         })),
     )
         .into_response()
+}
+
+/// Byte length in EUC-KR, estimated: ASCII 1, anything else 2.
+fn euc_kr_bytes(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
 fn bad_request(reason: &str) -> Response {

@@ -418,10 +418,10 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
 
 // ---- account deletion ----
 
-/// DELETE /user/delete — delete the account: withdraw from upcoming runs,
-/// delete the upcoming runs the user hosts, then the profile picture, and
-/// last everything in the user's partition with the profile and the social
-/// link. Authored courses and comments stay (shown with a missing author).
+/// DELETE /user/delete — delete the account: mark it, finish run deletes
+/// that failed part-way, withdraw from upcoming runs, delete the upcoming runs
+/// the user hosts, then the profile picture, and last everything in the
+/// user's partition with the profile and the social link. Authored courses and comments stay (shown with a missing author).
 pub async fn delete(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let user = &me.user;
@@ -435,6 +435,17 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         .or_fail(DELETE_FAILED)?
     {
         return Err(ApiError::bad_request(DELETE_FAILED));
+    }
+    // Runs whose delete failed part-way (here or on their own route): finish them.
+    for group_id in app
+        .db
+        .unfinished_group_deletes(&user.user_id)
+        .await
+        .or_fail(DELETE_FAILED)?
+    {
+        groups::resume_group_delete(app, &group_id, &user.user_id)
+            .await
+            .or_fail(DELETE_FAILED)?;
     }
     let now = instant_key(app.clock.now());
     let hosted = app

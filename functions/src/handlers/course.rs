@@ -48,12 +48,13 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     // Every refusal comes before the upload: a refused request stores nothing.
     limits::new_course(&input).map_err(ApiError::bad_request)?;
     let now = app.clock.now();
-    let keys = upload(app, &form.files, &mimes)
+    let course_id = uuid::Uuid::new_v4().to_string();
+    let keys = upload(app, &course_id, &form.files, &mimes)
         .await
         .or_fail(CREATE_FAILED)?;
     let created = instant_key(now);
     let course = Course {
-        course_id: uuid::Uuid::new_v4().to_string(),
+        course_id,
         user_id: me.user_id().to_owned(),
         region: shared::domain::group::region_of(&input.location),
         title: input.title,
@@ -88,7 +89,12 @@ fn checked_images(files: &[UploadedFile]) -> Result<Vec<&'static str>, ApiError>
 }
 
 /// Stores files under fresh keys (distinct within the request), concurrently.
-async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Result<Vec<String>> {
+async fn upload(
+    app: &App,
+    course_id: &str,
+    files: &[UploadedFile],
+    mimes: &[&str],
+) -> anyhow::Result<Vec<String>> {
     let now_ms = app.clock.now().timestamp_millis();
     let keys: Vec<String> = files
         .iter()
@@ -99,10 +105,16 @@ async fn upload(app: &App, files: &[UploadedFile], mimes: &[&str]) -> anyhow::Re
             object_key(&f.file_name, mime, random, now_ms + i as i64)
         })
         .collect();
-    let puts =
-        files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
-            images::upload(app, folder::COURSE, key, f.bytes.clone(), mime)
-        });
+    let puts = files.iter().zip(mimes).zip(&keys).map(|((f, mime), key)| {
+        images::upload_owned(
+            app,
+            folder::COURSE,
+            key,
+            f.bytes.clone(),
+            mime,
+            Some(course_id),
+        )
+    });
     futures::future::try_join_all(puts).await?;
     Ok(keys)
 }
@@ -447,7 +459,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     // Every refusal comes before the upload: a refused request stores nothing.
     let edit = CourseEdit::parse(|name| form.text(name));
     limits::course_edit(&edit).map_err(ApiError::bad_request)?;
-    let added = upload(app, &form.files[..room], &mimes[..room])
+    let added = upload(app, &course_id, &form.files[..room], &mimes[..room])
         .await
         .or_fail(UPDATE_FAILED)?;
     let previous = course.images.clone();

@@ -82,9 +82,11 @@ fn checked_images(files: &[UploadedFile]) -> Result<Vec<(&UploadedFile, &'static
         .collect()
 }
 
-/// Uploads the files under fresh keys (in order) and returns the keys.
+/// Uploads the files under fresh keys (in order), tagged with the run they
+/// belong to (for the resize function), and returns the keys.
 async fn upload_all(
     app: &App,
+    group_id: &str,
     files: &[(&UploadedFile, &'static str)],
 ) -> anyhow::Result<Vec<String>> {
     let now_ms = app.clock.now().timestamp_millis();
@@ -98,7 +100,15 @@ async fn upload_all(
             random,
             now_ms + i as i64,
         );
-        services::images::upload(app, folder::GROUP, &key, file.bytes.clone(), mime).await?;
+        services::images::upload_owned(
+            app,
+            folder::GROUP,
+            &key,
+            file.bytes.clone(),
+            mime,
+            Some(group_id),
+        )
+        .await?;
         keys.push(key);
     }
     Ok(keys)
@@ -119,8 +129,8 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         return Err(bad(msg::CREATE_TOO_SOON));
     }
 
-    let thumbnails = upload_all(app, &files).await.or_fail(FAILED)?;
     let group_id = uuid::Uuid::new_v4().to_string();
+    let thumbnails = upload_all(app, &group_id, &files).await.or_fail(FAILED)?;
     let now_key = instant_key(now);
     let starts_at = instant_key(start);
     let group = Group {
@@ -210,9 +220,10 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let kept = form.texts("thumbnailUrl");
     let (_, _, storable) =
         rules::edit_images(&old.thumbnails, &kept, &vec![String::new(); files.len()]);
-    let uploaded = upload_all(app, &files[..storable]).await.or_fail(FAILED)?;
+    let uploaded = upload_all(app, &group_id, &files[..storable])
+        .await
+        .or_fail(FAILED)?;
     let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
-    let images_changed = slots != old.thumbnails;
 
     let old_text = loaded.texts.into_iter().next();
     let text = GroupText {
@@ -236,7 +247,8 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         chatting_room: input
             .chatting_room
             .unwrap_or_else(|| old.chatting_room.clone()),
-        images_resized: old.images_resized && !images_changed,
+        // Kept images keep their copies; only new uploads wait for the resize function.
+        images_resized: old.images_resized && uploaded.is_empty(),
         thumbnails: slots,
         updated_at: instant_key(now),
         ..old.clone()
@@ -283,22 +295,26 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     const FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let group = app
-        .db
-        .group(&group_id)
-        .await
-        .or_fail(FAILED)?
-        .ok_or_else(|| bad(NOT_FOUND))?;
-    if group.user_id != me.user_id() {
+    let group = app.db.group(&group_id).await.or_fail(FAILED)?;
+    if group.as_ref().is_some_and(|g| g.user_id != me.user_id()) {
         return Err(bad("본인이 작성한 글만 삭제할 수 있습니다"));
     }
-    if !services::groups::delete_group(app, &group, me.user_id())
-        .await
-        .or_fail(FAILED)?
+    let deleted = match group {
+        Some(group) => services::groups::delete_group(app, &group, me.user_id())
+            .await
+            .or_fail(FAILED)?,
+        None => false,
+    };
+    // Gone already, or its delete began elsewhere: the host's retry of a
+    // delete that failed part-way finishes it.
+    if deleted
+        || services::groups::resume_group_delete(app, &group_id, me.user_id())
+            .await
+            .or_fail(FAILED)?
     {
-        return Err(bad(NOT_FOUND));
+        return ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }));
     }
-    ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }))
+    Err(bad(NOT_FOUND))
 }
 
 // ---------------------------------------------------------------------------
@@ -779,36 +795,45 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
         .map_err(refusal)?;
     let applied = match action {
         ApplyAction::Apply => {
-            let member = Member {
-                apply_id: uuid::Uuid::new_v4().to_string(),
-                group_id: group_id.clone(),
-                user_id: me.user_id().to_owned(),
-                host_id: group.user_id.clone(),
-                starts_at: group.starts_at.clone(),
-                attendance: false,
-                evaluation: 0,
-                applied_at: instant_key(now),
-            };
-            match app
-                .db
-                .add_member(&member, &instant_key(now))
-                .await
-                .or_fail(APPLY_FAILED)?
-            {
-                // A concurrent request of the same user got there first: same result.
-                ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => true,
-                ApplyOutcome::Refused => {
-                    // Capacity or time changed since the read: report why.
-                    let fresh = app
-                        .db
-                        .group(&group_id)
-                        .await
-                        .or_fail(APPLY_FAILED)?
-                        .ok_or_else(|| bad(APPLY_FAILED))?;
-                    let err = rules::decide_apply(&fresh, me.user_id(), false, now)
-                        .err()
-                        .map_or_else(|| bad(APPLY_FAILED), refusal);
-                    return Err(err);
+            let mut run = group.clone();
+            let mut moved = 0;
+            loop {
+                let member = Member {
+                    apply_id: uuid::Uuid::new_v4().to_string(),
+                    group_id: group_id.clone(),
+                    user_id: me.user_id().to_owned(),
+                    host_id: run.user_id.clone(),
+                    starts_at: run.starts_at.clone(),
+                    attendance: false,
+                    evaluation: 0,
+                    applied_at: instant_key(now),
+                };
+                match app
+                    .db
+                    .add_member(&member, &instant_key(now))
+                    .await
+                    .or_fail(APPLY_FAILED)?
+                {
+                    // A concurrent request of the same user got there first: same result.
+                    ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => break true,
+                    ApplyOutcome::Refused => {
+                        // Capacity, time or the start changed since the read.
+                        let fresh = app
+                            .db
+                            .group(&group_id)
+                            .await
+                            .or_fail(APPLY_FAILED)?
+                            .ok_or_else(|| bad(APPLY_FAILED))?;
+                        match rules::decide_apply(&fresh, me.user_id(), false, now) {
+                            Err(why) => return Err(refusal(why)),
+                            // An edit moved the start: join at the new one.
+                            Ok(_) if fresh.starts_at != run.starts_at && moved < 3 => {
+                                run = fresh;
+                                moved += 1;
+                            }
+                            Ok(_) => return Err(bad(APPLY_FAILED)),
+                        }
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod alarm;
 pub mod auth;
+pub mod chat;
 pub mod comment;
 pub mod course;
 pub mod fallback;

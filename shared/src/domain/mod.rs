@@ -11,6 +11,7 @@ pub mod number;
 pub mod phone;
 pub mod place;
 pub mod profile;
+pub mod reminder;
 pub mod schedule;
 pub mod social;
 pub mod token;

@@ -1,6 +1,7 @@
 //! API Gateway glue: reading requests, writing responses, CORS, auth, and
 //! the one `dispatch` that both the Lambda runtime and the dev gateway call.
 
+mod access_log;
 pub mod auth;
 pub mod cors;
 pub mod multipart;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 
 use crate::metrics::RequestStats;
 use crate::{ApiError, ApiResult, App};
+use access_log::RequestIds;
 
 pub use response::ok;
 
@@ -40,6 +42,7 @@ pub async fn dispatch(
     let log_method = method.clone();
     let path = req.raw_http_path().to_owned();
     let headers = req.headers().clone();
+    let ids = RequestIds::of(&req);
     let (mut response, stats) = RequestStats::scope(async move {
         if method == http::Method::OPTIONS {
             return cors::preflight(req.headers(), &app.config.cors_origins);
@@ -50,7 +53,12 @@ pub async fn dispatch(
     })
     .await;
     cors::decorate(&mut response, &headers, &app.config.cors_origins);
+    // Never the headers (Authorization, reAuthorization, cookies) or the query
+    // string (login codes): `access_log_carries_route_status_latency_and_ids_only`.
     tracing::info!(
+        route = %ids.route,
+        request_id = %ids.request_id,
+        lambda_request_id = %ids.lambda_request_id,
         method = %log_method,
         path = %path,
         status = response.status().as_u16(),

@@ -7,23 +7,75 @@ use crate::domain::alarm::{Alarm, category};
 use crate::domain::group::Group;
 use crate::domain::image::folder;
 use crate::store::delete_request;
+use crate::store::group_delete::GroupDeletion;
+use crate::store::keys::{self, Key};
 use crate::time::instant_key;
 
-/// Deletes a run (only as `host`): first its META item — from then on it is
-/// gone for every reader and nobody can join — then everything else in its
-/// partition (text, members, comments, replies, chat), then one `delete`
-/// alarm per member (host included), then its images. Returns `false` when
-/// the run was already gone or `host` does not host it.
+/// Deletes a run (only as `host`). First its META is swapped for a
+/// DELETING record in one transaction — from then on the run is gone for
+/// every reader and nobody can join — then [`finish_group_delete`] removes the
+/// rest. Returns `false` when the run was already gone or `host` does not
+/// host it.
 ///
-/// If a step after the META delete fails, the leftovers are invisible (no
-/// META) and the error is reported; nothing is half-visible.
+/// If a step after the swap fails, the leftovers are invisible (no META) and
+/// the error is reported; [`resume_group_delete`] (the host's retry) finishes.
 pub async fn delete_group(app: &App, group: &Group, host: &str) -> anyhow::Result<bool> {
-    let members = app.db.group_collection(&group.group_id).await?.members;
-    if !app.db.delete_group_meta(&group.group_id, host).await? {
+    let deletion = GroupDeletion {
+        group: group.clone(),
+        deleted_at: instant_key(app.clock.now()),
+    };
+    if !app.db.begin_group_delete(&deletion, host).await? {
         return Ok(false);
     }
-    let keys = app.db.group_partition_keys(&group.group_id).await?;
-    let requests = keys
+    finish_group_delete(app, &deletion).await?;
+    Ok(true)
+}
+
+/// Finishes the delete of a run that failed part-way, if `host` hosts it.
+/// `false`: no unfinished delete of this run by `host`.
+pub async fn resume_group_delete(app: &App, group_id: &str, host: &str) -> anyhow::Result<bool> {
+    match app.db.group_deletion(group_id).await? {
+        Some(deletion) if deletion.group.user_id == host => {
+            tracing::info!(group_id, "resuming an unfinished run delete");
+            finish_group_delete(app, &deletion).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Every step is idempotent and each one leaves enough behind for a retry:
+/// one `delete` alarm per member still in the partition (ids and time fixed
+/// by the deletion, so written again they are the same items), then every
+/// item of the partition (text, members, comments, replies, chat), then the
+/// images, and last the DELETING record.
+async fn finish_group_delete(app: &App, deletion: &GroupDeletion) -> anyhow::Result<()> {
+    let group = &deletion.group;
+    let record = keys::group_deletion(&group.group_id);
+    let items: Vec<Key> = app
+        .db
+        .group_partition_keys(&group.group_id)
+        .await?
+        .into_iter()
+        .filter(|k| *k != record)
+        .collect();
+    let alarms: Vec<Alarm> = items
+        .iter()
+        .filter_map(|k| k.sk.strip_prefix(keys::APPLY))
+        .map(|member| {
+            let mut alarm = Alarm::for_group(
+                category::DELETE,
+                member,
+                &group.group_id,
+                &group.title,
+                &deletion.deleted_at,
+            );
+            alarm.alarm_id = deletion_alarm_id(&group.group_id, member);
+            alarm
+        })
+        .collect();
+    app.db.put_alarms(&alarms).await?;
+    let requests = items
         .iter()
         .map(delete_request)
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -31,26 +83,23 @@ pub async fn delete_group(app: &App, group: &Group, host: &str) -> anyhow::Resul
         .batch_write(requests)
         .await
         .context("delete run items")?;
-
-    let now = instant_key(app.clock.now());
-    let alarms: Vec<Alarm> = members
-        .iter()
-        .map(|m| {
-            Alarm::for_group(
-                category::DELETE,
-                &m.user_id,
-                &group.group_id,
-                &group.title,
-                &now,
-            )
-        })
-        .collect();
-    app.db.put_alarms(&alarms).await?;
     if !group.thumbnails.is_empty() {
         crate::services::images::delete(app, folder::GROUP, &group.thumbnails).await?;
     }
-    tracing::info!(group_id = %group.group_id, members = members.len(), items = keys.len(), "run deleted");
-    Ok(true)
+    app.db.end_group_delete(&group.group_id).await?;
+    tracing::info!(group_id = %group.group_id, members = alarms.len(), items = items.len(), "run deleted");
+    Ok(())
+}
+
+/// The id of a run's `delete` alarm for one member: the same on every retry.
+fn deletion_alarm_id(group_id: &str, member: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("delete\n{group_id}\n{member}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The first `needed` runs of the list order (groups.md §1.8) among the runs
@@ -168,7 +217,7 @@ pub async fn feed_in(
     // page holds about that many runs).
     let spread = scope.spread.max(1);
     let cap = if spread > 1 { 1000 } else { 200 };
-    let mut chunk = ((need * 3 + 16).saturating_mul(spread)).min(cap) as i32;
+    let mut chunk = (need.saturating_mul(3).saturating_add(16).saturating_mul(spread)).min(cap) as i32;
     loop {
         let (page, next) = app
             .db

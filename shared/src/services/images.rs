@@ -8,6 +8,10 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use crate::App;
 use crate::domain::image::folder;
 
+/// Object metadata naming the run or course an upload belongs to
+/// (`x-amz-meta-owner: <id>`): the resize function marks that owner.
+pub const OWNER_METADATA: &str = "owner";
+
 /// Stores one uploaded image under `<folder>/<key>`.
 pub async fn upload(
     app: &App,
@@ -16,8 +20,24 @@ pub async fn upload(
     bytes: bytes::Bytes,
     content_type: &str,
 ) -> anyhow::Result<()> {
+    upload_owned(app, folder, key, bytes, content_type, None).await
+}
+
+/// [`upload`] with the id of the run or course the image belongs to, for the
+/// resize function (docs/images.md).
+pub async fn upload_owned(
+    app: &App,
+    folder: &str,
+    key: &str,
+    bytes: bytes::Bytes,
+    content_type: &str,
+    owner: Option<&str>,
+) -> anyhow::Result<()> {
     app.s3
         .put_object()
+        .set_metadata(owner.map(|id| {
+            std::collections::HashMap::from([(OWNER_METADATA.to_owned(), id.to_owned())])
+        }))
         .bucket(&app.config.image_bucket)
         .key(format!("{folder}/{key}"))
         .content_type(content_type)

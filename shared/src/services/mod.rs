@@ -3,4 +3,5 @@
 pub mod groups;
 pub mod images;
 pub mod oauth;
+pub mod reminders;
 pub mod sms;

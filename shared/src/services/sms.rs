@@ -9,6 +9,7 @@ use sha2::Sha256;
 
 use crate::App;
 use crate::config::SensConfig;
+pub use crate::domain::reminder::MessageType;
 
 /// The request path of the send API for a service id.
 pub fn messages_path(service_id: &str) -> String {
@@ -35,6 +36,16 @@ pub fn signature(
 /// Sends one SMS to `to` (digits only). Non-2xx and network errors fail.
 /// The message text and the number are never logged.
 pub async fn send(app: &App, to: &str, content: &str) -> anyhow::Result<()> {
+    send_message(app, MessageType::Sms, to, content).await
+}
+
+/// Sends one SMS or LMS (`type` of the SENS body) to `to`; as [`send`].
+pub async fn send_message(
+    app: &App,
+    message_type: MessageType,
+    to: &str,
+    content: &str,
+) -> anyhow::Result<()> {
     let SensConfig {
         service_id,
         access_key,
@@ -61,7 +72,7 @@ pub async fn send(app: &App, to: &str, content: &str) -> anyhow::Result<()> {
         )
         .body(
             json!({
-                "type": "SMS",
+                "type": message_type.as_str(),
                 "countryCode": "82",
                 "from": from,
                 "content": content,

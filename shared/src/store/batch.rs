@@ -79,6 +79,15 @@ impl Db {
     /// BatchGetItem of distinct keys in chunks of 100 (one round-trip per
     /// chunk when nothing is throttled); missing items are simply absent.
     pub async fn batch_get(&self, keys: &[Key]) -> anyhow::Result<Vec<Item>> {
+        self.batch_get_with(keys, false).await
+    }
+
+    /// [`Db::batch_get`] with strongly consistent reads.
+    pub async fn batch_get_consistent(&self, keys: &[Key]) -> anyhow::Result<Vec<Item>> {
+        self.batch_get_with(keys, true).await
+    }
+
+    async fn batch_get_with(&self, keys: &[Key], consistent: bool) -> anyhow::Result<Vec<Item>> {
         let mut unique: Vec<&Key> = Vec::with_capacity(keys.len());
         for key in keys {
             if !unique.contains(&key) {
@@ -89,6 +98,7 @@ impl Db {
         for chunk in unique.chunks(100) {
             let mut pending = KeysAndAttributes::builder()
                 .set_keys(Some(chunk.iter().map(|k| key_map(k)).collect()))
+                .consistent_read(consistent)
                 .build()?;
             let mut attempt = 0;
             loop {

@@ -82,6 +82,11 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The instant a run write happens (its `createdAt` / `updatedAt`).
+fn written_at(instant: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    crate::time::parse_instant(instant).context("the run's write time is not an instant")
+}
+
 fn kind(item: &Item) -> Option<&str> {
     item.get("type")
         .and_then(|v| v.as_s().ok())
@@ -228,13 +233,18 @@ impl Db {
                     .build()?,
             )
             .build();
-        let items = vec![
+        let mut items = vec![
             marker_put,
             put(group_item(group)?, Some("attribute_not_exists(PK)"))?,
             put(text_item(&group.group_id, text)?, None)?,
             put(member_item(host)?, None)?,
             profile_active(&host.user_id)?,
         ];
+        // The run's reminders, in the same transaction (docs/reminders.md).
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.created_at)?,
+        )?);
         match self.tx(items).await.context("create group")? {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
@@ -434,7 +444,9 @@ impl Db {
     }
 
     /// Joins a run: the membership and `applyCount + 1` in one transaction,
-    /// conditioned on capacity, the run still existing and not started.
+    /// conditioned on capacity, the run still existing and not started, and
+    /// its start still being the member's `startsAt` (an edit that moved the
+    /// start meanwhile would leave this member's index entry behind).
     pub async fn add_member(&self, member: &Member, now_key: &str) -> anyhow::Result<ApplyOutcome> {
         let group_key = keys::group(&member.group_id);
         let count = TransactWriteItem::builder()
@@ -444,10 +456,12 @@ impl Db {
                     .set_key(Some(key_map(&group_key)))
                     .update_expression("SET applyCount = applyCount + :one")
                     .condition_expression(
-                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now",
+                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now \
+                         AND startsAt = :start",
                     )
                     .expression_attribute_values(":one", n(1))
                     .expression_attribute_values(":now", s(now_key))
+                    .expression_attribute_values(":start", s(&member.starts_at))
                     .build()?,
             )
             .build();
@@ -566,6 +580,11 @@ impl Db {
                     .build(),
             );
         }
+        // The reminders follow the new time, in the same transaction (docs/reminders.md).
+        items.extend(super::reminders::reminder_puts(
+            group,
+            written_at(&group.updated_at)?,
+        )?);
         if items.len() > 100 {
             bail!(
                 "a run with {} members cannot be edited in one transaction",

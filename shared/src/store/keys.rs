@@ -147,6 +147,26 @@ pub fn group_text(group_id: &str) -> Key {
     }
 }
 
+/// `GROUP#<gid> / DELETING`: a run whose delete began and has not finished
+/// (it replaces the META; outside the `A` detail prefix).
+pub fn group_deletion(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "DELETING".into(),
+    }
+}
+
+/// GSI2 entry of an unfinished run delete: `USER#<host> / DELETING#<gid>`
+/// (account deletion finishes its user's unfinished run deletes).
+pub fn group_deletion_index(host_id: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: user_pk(host_id),
+        sk: format!("{DELETING}{group_id}"),
+    }
+}
+
+pub const DELETING: &str = "DELETING#";
+
 /// Sort-key prefix shared by a run's META, TEXT and member items.
 pub const GROUP_DETAIL_PREFIX: &str = "A";
 
@@ -211,15 +231,37 @@ pub fn applied_group_index(user_id: &str, start_utc: &str, group_id: &str) -> In
     }
 }
 
-/// `GROUP#<gid> / CHAT#<createdUtc>#<seq>`: one chat message.
-pub fn chat(group_id: &str, created_utc: &str, seq: &str) -> Key {
+/// `GROUP#<gid> / CHAT#<chatId, 20 digits>`: one chat message; ids count
+/// up per room, so the sort key is the send order.
+pub fn chat(group_id: &str, chat_id: u64) -> Key {
     Key {
         pk: group_pk(group_id),
-        sk: format!("{CHAT}{created_utc}#{seq}"),
+        sk: chat_sk(chat_id),
     }
 }
 
+pub fn chat_sk(chat_id: u64) -> String {
+    format!("{CHAT}{chat_id:020}")
+}
+
 pub const CHAT: &str = "CHAT#";
+
+/// `GROUP#<gid> / CHATSEQ`: the room's last `chatId` (in the run's
+/// partition, so the run's delete cascade removes it with the messages).
+pub fn chat_counter(group_id: &str) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: "CHATSEQ".into(),
+    }
+}
+
+/// `CHATSESSION#<sid> / SESSION`: one Engine.IO session (TTL `expiresAt`).
+pub fn chat_session(sid: &str) -> Key {
+    Key {
+        pk: format!("CHATSESSION#{sid}"),
+        sk: "SESSION".into(),
+    }
+}
 
 // ---- courses ----
 
@@ -402,16 +444,62 @@ pub fn alarm(user_id: &str, created_utc: &str, alarm_id: &str) -> Key {
 
 pub const ALARM: &str = "ALARM#";
 
-/// `ALARM#<alarmId> / SENT`: written before an SMS goes out, at most once.
-pub fn alarm_sent(alarm_id: &str) -> Key {
+// ---- run reminders (docs/reminders.md) ----
+
+/// `GROUP#<gid> / REMIND#<category>`: a run's pending reminder of one kind.
+/// It lives in the run's partition (a run delete removes it with the rest;
+/// its sort key is outside the detail page's `A` prefix).
+pub fn reminder(group_id: &str, category: &str) -> Key {
     Key {
-        pk: format!("{ALARM}{alarm_id}"),
-        sk: "SENT".into(),
+        pk: group_pk(group_id),
+        sk: format!("{REMIND}{category}"),
     }
+}
+
+pub const REMIND: &str = "REMIND#";
+
+/// GSI1 entry of a pending reminder: `REMINDERS / <dueUtc>#<gid>#<category>`,
+/// so "everything due up to T" is one Query.
+pub fn reminder_due_index(due_utc: &str, group_id: &str, category: &str) -> IndexKey {
+    IndexKey {
+        pk: REMINDERS.into(),
+        sk: format!("{due_utc}#{group_id}#{category}"),
+    }
+}
+
+pub const REMINDERS: &str = "REMINDERS";
+
+/// `REMINDED#<gid>#<category>#<dueUtc> / USER#<uid>`: the idempotency record
+/// of one reminder occurrence for one recipient (its alarm row and SMS state).
+/// A moved run's reminder is a new occurrence (another due time).
+pub fn reminder_delivery(group_id: &str, category: &str, due_utc: &str, user_id: &str) -> Key {
+    Key {
+        pk: reminder_deliveries_pk(group_id, category, due_utc),
+        sk: user_pk(user_id),
+    }
+}
+
+pub fn reminder_deliveries_pk(group_id: &str, category: &str, due_utc: &str) -> String {
+    format!("REMINDED#{group_id}#{category}#{due_utc}")
 }
 
 pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
+}
+
+/// `RESIZE#<bucket>/<object key> / ETAG#<etag>`: the resize function's
+/// idempotency record of one uploaded object version (in progress →
+/// completed, with `expiresAt`). All versions of one object share the
+/// partition, so "has this image been resized" is one Query.
+pub fn resize_record(bucket: &str, object_key: &str, etag: &str) -> Key {
+    Key {
+        pk: resize_records_pk(bucket, object_key),
+        sk: format!("ETAG#{etag}"),
+    }
+}
+
+pub fn resize_records_pk(bucket: &str, object_key: &str) -> String {
+    format!("RESIZE#{bucket}/{object_key}")
 }
 
 #[cfg(test)]

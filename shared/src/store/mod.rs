@@ -6,12 +6,16 @@
 mod accounts;
 mod alarms;
 mod batch;
+mod chat;
 mod comments;
 mod course_orders;
 mod courses;
+pub mod group_delete;
 pub mod groups;
 mod item;
 pub mod keys;
+pub mod reminders;
+pub mod resize;
 mod tokens;
 mod tx;
 mod users;
@@ -37,6 +41,7 @@ impl Db {
 
 pub use accounts::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 pub use alarms::StoredAlarm;
+pub use chat::Claim;
 pub use comments::{AddCommentOutcome, AddReplyOutcome, PostSummary};
 pub use courses::{BookmarkOutcome, Lookup, RateOutcome};
 pub use users::CreateOutcome;

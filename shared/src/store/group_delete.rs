@@ -1,0 +1,117 @@
+//! A run's delete as a record of work in progress, so that a delete that
+//! fails part-way is finished by a retry instead of leaving orphans.
+//!
+//! The run's META item is replaced by a `GROUP#<gid> / DELETING` item in one
+//! transaction: from then on the run is gone for every reader and nobody can
+//! join it, and the DELETING item remembers what is still to be removed (the
+//! run's images; its partition is read again). It is deleted last.
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::Db;
+use super::batch::{key_map, query_all};
+use super::item::Stored;
+use super::keys;
+use super::tx::{TxOutcome, s};
+use crate::domain::group::Group;
+
+pub const DELETING_TYPE: &str = "GroupDeleting";
+
+/// A run whose delete has begun and not finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupDeletion {
+    /// The run as it was when its delete began.
+    pub group: Group,
+    /// When the delete began (UTC RFC 3339): the time of its alarms, so a
+    /// retry writes the same alarm items again instead of new ones.
+    pub deleted_at: String,
+}
+
+impl Db {
+    /// Deletes the run's META (only if `host` hosts it) and writes its
+    /// DELETING item, in one transaction. `false`: the run is gone or not
+    /// `host`'s, or its delete already began.
+    pub async fn begin_group_delete(
+        &self,
+        deletion: &GroupDeletion,
+        host: &str,
+    ) -> anyhow::Result<bool> {
+        let group_id = &deletion.group.group_id;
+        let parts = vec![
+            self.tx_delete(
+                &keys::group(group_id),
+                Some("attribute_exists(PK) AND userId = :host"),
+                &[(":host", s(host))],
+            )?,
+            self.tx_put(
+                Stored::new(keys::group_deletion(group_id), DELETING_TYPE, deletion)
+                    .gsi2(keys::group_deletion_index(host, group_id))
+                    .item()?,
+                Some("attribute_not_exists(PK)"),
+                &[],
+            )?,
+        ];
+        match self
+            .transact_retrying(parts)
+            .await
+            .context("begin group delete")?
+        {
+            TxOutcome::Done => Ok(true),
+            TxOutcome::ConditionFailed(_) => Ok(false),
+        }
+    }
+
+    /// The run's unfinished delete, if any (consistent read).
+    pub async fn group_deletion(&self, group_id: &str) -> anyhow::Result<Option<GroupDeletion>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::group_deletion(group_id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get group deletion")?;
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .context("decode group deletion")
+    }
+
+    /// The runs `host` hosts whose delete began and has not finished
+    /// (one paged Query on GSI2, keys only).
+    pub async fn unfinished_group_deletes(&self, host: &str) -> anyhow::Result<Vec<String>> {
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+                .expression_attribute_values(":pk", s(&keys::user_pk(host)))
+                .expression_attribute_values(":prefix", s(keys::DELETING))
+                .projection_expression("GSI2SK"),
+        )
+        .await
+        .context("query unfinished group deletes")?;
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get(keys::GSI2SK)?.as_s().ok())
+            .filter_map(|sk| sk.strip_prefix(keys::DELETING))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Ends a run's delete: removes its DELETING item (the last step).
+    pub async fn end_group_delete(&self, group_id: &str) -> anyhow::Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(&keys::group_deletion(group_id))))
+            .send()
+            .await
+            .context("end group delete")?;
+        Ok(())
+    }
+}
