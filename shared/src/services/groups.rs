@@ -217,7 +217,11 @@ pub async fn feed_in(
     // page holds about that many runs).
     let spread = scope.spread.max(1);
     let cap = if spread > 1 { 1000 } else { 200 };
-    let mut chunk = (need.saturating_mul(3).saturating_add(16).saturating_mul(spread)).min(cap) as i32;
+    let mut chunk = (need
+        .saturating_mul(3)
+        .saturating_add(16)
+        .saturating_mul(spread))
+    .min(cap) as i32;
     loop {
         let (page, next) = app
             .db
