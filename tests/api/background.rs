@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use chrono::Utc;
-use functions::background::{self, S3Handler, ScheduleHandler};
+use functions::local::background::{self, S3Handler, ScheduleHandler};
 use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
@@ -29,7 +29,7 @@ async fn an_uploaded_object_reaches_the_object_created_handler() {
             for record in event.records {
                 sink.lock()
                     .expect("lock")
-                    .push(shared::events::s3_object_key(
+                    .push(functions::events::image_resize::s3_object_key(
                         &record.s3.object.key.unwrap_or_default(),
                     ));
             }

@@ -92,7 +92,7 @@ async fn take_bucket_away(app: &TestApp) -> Vec<(String, bytes::Bytes)> {
 
 async fn bring_bucket_back(app: &TestApp, aside: Vec<(String, bytes::Bytes)>) {
     let (s3, bucket) = (&app.app.s3, &app.app.config.image_bucket);
-    functions::devstack::ensure_bucket(s3, bucket)
+    functions::local::devstack::ensure_bucket(s3, bucket)
         .await
         .expect("bucket");
     for (key, bytes) in aside {

@@ -522,7 +522,7 @@ async fn the_course_lists_name_the_sejong_region_as_the_contract_does() {
 
 #[tokio::test]
 async fn a_pending_sms_code_leaves_no_phone_number_in_the_table() {
-    let sens = functions::fakes::sens::FakeSens::start("ncp:sms:kr:1:erun", "a", "s")
+    let sens = functions::local::fakes::sens::FakeSens::start("ncp:sms:kr:1:erun", "a", "s")
         .await
         .expect("fake sens");
     let app = spawn_app_with(|c| {

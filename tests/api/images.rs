@@ -10,8 +10,8 @@ use aws_sdk_s3::config::{ConfigBag, Intercept};
 use aws_sdk_s3::operation::put_object::PutObjectInput;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
-use functions::background::{self, S3Handler};
-use functions::resize::{self, Settings};
+use functions::events::image_resize::{self as resize, Settings};
+use functions::local::background::{self, S3Handler};
 use reqwest::multipart::Part;
 use serde_json::Value;
 use shared::App;
@@ -612,10 +612,10 @@ async fn replacing_one_image_waits_for_the_new_copy_and_removing_one_keeps_the_m
 #[tokio::test]
 async fn the_theme_defaults_are_served_under_their_exact_decomposed_names() {
     let app = spawn_app().await;
-    let keys = functions::theme_defaults::upload(
+    let keys = functions::local::theme_defaults::upload(
         &app.app.s3,
         &app.app.config.image_bucket,
-        &functions::theme_defaults::assets_dir(),
+        &functions::local::theme_defaults::assets_dir(),
     )
     .await
     .expect("uploaded");
@@ -681,7 +681,7 @@ async fn app_with_s3(app: &App, puts: Puts) -> &'static App {
 
 fn resources() -> serde_yaml::Mapping {
     let doc: serde_yaml::Value =
-        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses");
+        serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses");
     doc["Resources"].as_mapping().expect("Resources").clone()
 }
 
@@ -794,7 +794,7 @@ fn the_bucket_stays_private_behind_our_own_cloudfront_distribution() {
         "{policy}"
     );
     let doc: serde_yaml::Value =
-        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("parses");
+        serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("parses");
     let env = text(&doc["Globals"]["Function"]["Environment"]["Variables"]);
     for var in ["CDN_BASE_URL", "DEFAULT_IMAGE_BASE"] {
         let line = env

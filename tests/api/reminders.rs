@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContex
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use functions::fakes::sens::{FakeSens, SentSms};
+use functions::local::fakes::sens::{FakeSens, SentSms};
 use reqwest::multipart::Form;
 use serde_json::Value;
 use shared::App;
@@ -812,10 +812,10 @@ async fn the_local_runner_fires_the_templates_schedule_as_the_dev_clock_passes()
     let host = w.person("호스트", Some("010-9191-0001"), true).await;
     w.run(&host, TITLE, &w.date(0), "18:00").await;
     let group = w.app().config.table_name.clone();
-    functions::devstack::ensure_schedules(&w.app().scheduler, &group)
+    functions::local::devstack::ensure_schedules(&w.app().scheduler, &group)
         .await
         .expect("schedules");
-    let handler = functions::background::alarm_dispatch();
+    let handler = functions::local::background::alarm_dispatch();
     let mut delivered = std::collections::HashMap::new();
     let mut ticks = 0;
 
@@ -832,18 +832,26 @@ async fn the_local_runner_fires_the_templates_schedule_as_the_dev_clock_passes()
         ),
     ] {
         w.set_clock(at + Duration::seconds(1));
-        let fired =
-            functions::background::fire_rate_schedules(w.app(), &group, &handler, &mut delivered)
-                .await
-                .expect("runner");
+        let fired = functions::local::background::fire_rate_schedules(
+            w.app(),
+            &group,
+            &handler,
+            &mut delivered,
+        )
+        .await
+        .expect("runner");
         assert_eq!(fired, 1, "one tick per minute");
         ticks += fired;
         assert_eq!(w.listed(&host).await, expected);
         // The same minute is not delivered again.
-        let again =
-            functions::background::fire_rate_schedules(w.app(), &group, &handler, &mut delivered)
-                .await
-                .expect("runner");
+        let again = functions::local::background::fire_rate_schedules(
+            w.app(),
+            &group,
+            &handler,
+            &mut delivered,
+        )
+        .await
+        .expect("runner");
         assert_eq!(again, 0);
     }
     assert_eq!(ticks, 4);
@@ -857,7 +865,7 @@ fn resource(doc: &serde_yaml::Value, id: &str) -> serde_yaml::Value {
 }
 
 fn template() -> serde_yaml::Value {
-    serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses")
+    serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses")
 }
 
 fn tagged(value: &serde_yaml::Value) -> String {
