@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use functions::handlers::account::*;
+use functions::handlers::user::{SEND_FAILED, SEND_THROTTLED};
 use functions::local::fakes::oauth::{FakeAccount, FakeProvider, FakeProviders};
 use functions::local::fakes::sens::FakeSens;
 use reqwest::Method;
