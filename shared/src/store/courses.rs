@@ -13,7 +13,7 @@ use super::batch::query_all;
 use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::TxOutcome;
-use super::tx::{n, s};
+use super::tx::{n, s, written};
 use super::{Db, Item, key_map};
 use crate::domain::course::{Course, CourseOrder, StarSummary};
 use crate::domain::user::User;
@@ -127,19 +127,8 @@ impl Db {
 
     /// `GetItem COURSE#<id> / META`.
     pub async fn course(&self, course_id: &str) -> anyhow::Result<Option<Course>> {
-        let key = keys::course(course_id);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&key)))
-            .send()
+        self.get(&keys::course(course_id), false, None, "course")
             .await
-            .context("get course")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode course")
     }
 
     /// A detail view: `ADD clickCnt 1` atomically, returning the course after
@@ -158,19 +147,13 @@ impl Db {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => out
+        match written(result, "count course view")? {
+            Some(out) => out
                 .attributes
                 .map(serde_dynamo::from_item)
                 .transpose()
                 .context("decode course"),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e).context("count course view"),
+            None => Ok(None),
         }
     }
 
