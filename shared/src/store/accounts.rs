@@ -7,7 +7,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::batch::query_all;
-use super::item::Stored;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
 use super::tx::{n, s, written};
 use super::{Db, key_map};
@@ -298,23 +298,18 @@ impl Db {
             .batch_get(&wanted)
             .await
             .context("get profile and runs")?;
+        let mut mixed = Mixed::new(items);
+        let groups = mixed.decode::<Group>("Group")?;
         let mut profile = None;
-        let mut groups = Vec::new();
-        for item in items {
-            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned();
-            match sk.as_deref() {
-                Some("PROFILE") => {
-                    let user = serde_dynamo::from_item::<_, User>(item.clone());
-                    let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
-                    match (user, counts) {
-                        (Ok(user), Ok(counts)) => profile = Some((user, counts)),
-                        // Read like a deleted user (`users::decode_user`).
-                        (Err(e), _) | (_, Err(e)) => {
-                            tracing::warn!(error = %e, "skipped a malformed user item");
-                        }
-                    }
+        for item in mixed.take("User") {
+            let user = serde_dynamo::from_item::<_, User>(item.clone());
+            let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
+            match (user, counts) {
+                (Ok(user), Ok(counts)) => profile = Some((user, counts)),
+                // Read like a deleted user (`users::decode_user`).
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "skipped a malformed user item");
                 }
-                _ => groups.push(serde_dynamo::from_item(item).context("decode group")?),
             }
         }
         Ok((profile, groups))

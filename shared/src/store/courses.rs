@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem}
 use serde::Serialize;
 
 use super::batch::query_all;
-use super::item::Stored;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
 use super::tx::TxOutcome;
 use super::tx::{n, s, written};
@@ -251,34 +251,23 @@ impl Db {
         if wanted.is_empty() {
             return Ok(found);
         }
-        for item in self.batch_get(&wanted).await.context("lookup")? {
-            match text(&item, "type") {
-                Some("User") => match serde_dynamo::from_item::<_, User>(item) {
-                    Ok(user) => {
-                        found.users.insert(user.user_id.clone(), user);
-                    }
-                    // Read like a deleted user (`users::decode_user`).
-                    Err(e) => tracing::warn!(error = %e, "skipped a malformed user item"),
-                },
-                Some("Course") => {
-                    let course: Course = serde_dynamo::from_item(item).context("decode course")?;
-                    found.courses.insert(course.course_id.clone(), course);
-                }
-                Some("Bookmark") => {
-                    if let Some(id) = text(&item, "courseId") {
-                        found.bookmarked.insert(id.to_owned());
-                    }
-                }
-                Some("Star") => {
-                    let value = match item.get("myStarPoint") {
-                        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
-                        _ => 0,
-                    };
-                    if let Some(id) = text(&item, "courseId") {
-                        found.stars.insert(id.to_owned(), value);
-                    }
-                }
-                _ => {}
+        let mut mixed = Mixed::new(self.batch_get(&wanted).await.context("lookup")?);
+        found.users = mixed.users();
+        for course in mixed.decode::<Course>("Course")? {
+            found.courses.insert(course.course_id.clone(), course);
+        }
+        for item in mixed.take("Bookmark") {
+            if let Some(id) = text(&item, "courseId") {
+                found.bookmarked.insert(id.to_owned());
+            }
+        }
+        for item in mixed.take("Star") {
+            let value = match item.get("myStarPoint") {
+                Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                _ => 0,
+            };
+            if let Some(id) = text(&item, "courseId") {
+                found.stars.insert(id.to_owned(), value);
             }
         }
         Ok(found)
