@@ -290,13 +290,16 @@ mod tests {
     }
 
     #[test]
-    fn pages_are_one_based_and_need_both_numbers() {
-        let page = |items, page, size| page_of(Page::parse(page, size), items);
+    fn a_page_of_items_is_its_slice_and_no_paging_is_all_of_them() {
         let items: Vec<u32> = (1..=10).collect();
-        assert_eq!(page(items.clone(), Some("2"), Some("3")), vec![4, 5, 6]);
-        assert_eq!(page(items.clone(), Some("4"), Some("3")), vec![10]);
-        assert_eq!(page(items.clone(), None, Some("3")).len(), 10);
-        assert_eq!(page(items.clone(), Some("0"), Some("3")).len(), 10);
-        assert_eq!(page(items, Some("x"), Some("3")).len(), 10);
+        for (page, size, expected) in [
+            ("2", "3", vec![4, 5, 6]),
+            ("4", "3", vec![10]),
+            ("9", "3", vec![]),
+            ("0", "3", items.clone()),
+        ] {
+            let paged = Page::parse(Some(page), Some(size));
+            assert_eq!(page_of(paged, items.clone()), expected, "{page}/{size}");
+        }
     }
 }
