@@ -41,7 +41,7 @@ async fn an_uploaded_object_reaches_the_object_created_handler() {
         .put_object()
         .bucket(&app.app.config.image_bucket)
         .key("groupthumbnail/123.png")
-        .body(crate::group::PNG.to_vec().into())
+        .body(crate::runs::PNG.to_vec().into())
         .send()
         .await
         .expect("upload");

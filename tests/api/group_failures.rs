@@ -7,8 +7,9 @@ use std::task::Poll;
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::group::{Run, create, hosted_run, partition};
+use crate::group::partition;
 use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::runs::{Run, create, hosted_run};
 
 const DELETE_FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
 const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";

@@ -17,8 +17,8 @@ use serde_json::Value;
 use shared::App;
 
 use crate::course::{Part as CoursePart, send_multipart};
-use crate::group::Run;
 use crate::helpers::{TestApp, spawn_app};
+use crate::runs::{Run, create, newest_hosted_run};
 
 /// What the runner delivered, and what the function answered.
 #[derive(Clone, Default)]
@@ -166,38 +166,15 @@ async fn group_marker(app: &App, id: &str) -> bool {
 }
 
 /// Creates a run with the given thumbnails; returns (groupId, host, token).
-async fn run_with(app: &TestApp, files: Vec<(Vec<u8>, &str)>) -> (String, String, String) {
+async fn run_with(app: &TestApp, files: Vec<(Vec<u8>, &'static str)>) -> (String, String, String) {
     let (host, token) = app.login_as("호스트").await;
-    let mut form = Run::in_days(3, "07:00").form(app);
+    let mut run = Run::in_days(3, "07:00");
     for (bytes, mime) in files {
-        form = form.part(
-            "thumbnail",
-            Part::bytes(bytes)
-                .file_name("blob")
-                .mime_str(mime)
-                .expect("mime"),
-        );
+        run = run.thumbnail(bytes, "blob", mime);
     }
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(form),
-        )
-        .await;
+    let reply = create(app, &token, &run).await;
     assert_eq!(reply.json()["success"], true, "{}", reply.text);
-    let mine = app
-        .request(
-            reqwest::Method::GET,
-            &format!("/group/mypage?userId={host}"),
-            Some("Bearer undefined"),
-        )
-        .await;
-    let id = mine.json()["data"][0]["groupId"]
-        .as_str()
-        .expect("the new run")
-        .to_owned();
+    let id = newest_hosted_run(app, &host).await;
     (id, host, token)
 }
 

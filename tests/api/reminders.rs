@@ -19,6 +19,7 @@ use shared::services::reminders::{Report, Tick, dispatch};
 use shared::store::Db;
 
 use crate::helpers::{TestApp, spawn_app_with};
+use crate::runs::{Run, create};
 
 const PHONE_KEY: [u8; 32] = [9; 32];
 const TITLE: &str = "한강 러닝";
@@ -115,29 +116,21 @@ impl World {
     /// Creates a run on `date` at `standby` (finish 23:00, as the frontend
     /// always sends) and returns its id.
     async fn run(&self, host: &Person, title: &str, date: &str, standby: &str) -> String {
-        let form = Form::new()
-            .text("title", title.to_owned())
-            .text("maxPeople", "50")
-            .text("date", date.to_owned())
-            .text("standbyTime", standby.to_owned())
-            .text("startTime", standby.to_owned())
-            .text("finishTime", "23:00")
-            .text("distance", "5")
-            .text("speed", "6:00")
-            .text("location", "서울 마포구 망원동")
-            .text("mapLatLng", r#"[{"lat":37.55,"lng":126.9}]"#)
-            .text("thema", "강변")
-            .text("content", "함께 달려요");
-        let reply = self
-            .app
-            .send(
-                self.app
-                    .http
-                    .post(self.app.url("/group"))
-                    .bearer_auth(&host.token)
-                    .multipart(form),
-            )
-            .await;
+        // The shared run fixture (standby = start, finish 23:00, thema 강변)
+        // with this suite's fields, and no parking, baggage or chat link.
+        let run = Run::in_days(0, standby)
+            .set("title", title)
+            .set("maxPeople", "50")
+            .set("date", date)
+            .set("distance", "5")
+            .set("speed", "6:00")
+            .set("location", "서울 마포구 망원동")
+            .set("mapLatLng", r#"[{"lat":37.55,"lng":126.9}]"#)
+            .set("content", "함께 달려요")
+            .without("parking")
+            .without("baggage")
+            .without("chattingRoom");
+        let reply = create(&self.app, &host.token, &run).await;
         assert_eq!(reply.json()["success"], true, "{}", reply.text);
         let hosted = self.app().db.hosted_groups(&host.id).await.expect("hosted");
         hosted
