@@ -172,6 +172,32 @@ impl Db {
     }
 }
 
+/// Runs a Query until it returned `limit` items (each request's `Limit` is
+/// what is still missing) or its pages ended: several requests only past
+/// DynamoDB's 1 MB page.
+pub(super) async fn query_up_to(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+) -> anyhow::Result<Vec<Item>> {
+    let mut found = Vec::new();
+    let mut after = None;
+    while found.len() < limit {
+        let out = query
+            .clone()
+            .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.take())
+            .send()
+            .await
+            .context("query")?;
+        found.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => after = Some(k),
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
 /// Runs a Query to the end of its pages.
 pub(super) async fn query_all(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
