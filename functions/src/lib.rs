@@ -1,19 +1,21 @@
-//! `functions`: the route table, one handler per route, and (feature
-//! `dev-gateway`) the local gateway that serves every route on one port.
+//! `functions`: what the Lambda functions run, and (feature `dev-gateway`,
+//! folder `local/`) what only this machine runs.
+//!
+//! Deployed:
+//! * [`routes`]: the route table; `ERUN_ROUTE` picks one at cold start;
+//! * [`handlers`]: one module per URL prefix, one `pub async fn` per route;
+//! * [`events`]: the handlers of the non-HTTP functions (S3 object-created,
+//!   EventBridge Scheduler);
+//! * `src/bin/`: the Lambda binaries `api`, `image-resize`, `alarm-dispatch`.
+//!
+//! Local only (never deployed):
+//! * `local`: the dev gateway, the local stack built from template.yaml,
+//!   the background runner, the fake outside services, the deploy-time
+//!   upload of the theme defaults, and their binaries (`src/local/bin/`).
 
+pub mod events;
 pub mod handlers;
-pub mod resize;
 pub mod routes;
 
 #[cfg(feature = "dev-gateway")]
-pub mod background;
-#[cfg(feature = "dev-gateway")]
-pub mod devstack;
-#[cfg(feature = "dev-gateway")]
-pub mod fakes;
-#[cfg(feature = "dev-gateway")]
-pub mod gateway;
-#[cfg(feature = "dev-gateway")]
-pub mod local_images;
-#[cfg(feature = "dev-gateway")]
-pub mod theme_defaults;
+pub mod local;

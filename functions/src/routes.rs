@@ -5,7 +5,7 @@
 use shared::http::Handler;
 
 use crate::handlers::{
-    account, alarm, auth, chat, comment, course, fallback, group, recomment, user,
+    alarm, auth, chat, comment, course, fallback, group, recomment, test_account, user,
 };
 
 pub struct Route {
@@ -31,23 +31,23 @@ macro_rules! route {
 
 pub static ROUTES: &[Route] = &[
     // ---- test accounts (answer only with ENABLE_TEST_ROUTES=1) ----
-    route!(POST "/testSignup" => "test-signup", auth::test_signup),
-    route!(POST "/testlogin" => "test-login", auth::test_login),
+    route!(POST "/testSignup" => "test-signup", test_account::test_signup),
+    route!(POST "/testlogin" => "test-login", test_account::test_login),
     // ---- user ----
     route!(GET "/user/auth" => "user-auth", user::auth),
     route!(DELETE "/user/logout" => "user-logout", user::logout),
-    // (users issue: social login, /auth/*, SMS, account deletion — below this line)
-    route!(GET "/user/kakao" => "user-kakao", account::kakao),
-    route!(GET "/user/naver" => "user-naver", account::naver),
-    route!(GET "/user/kakao/callback" => "user-kakao-callback", account::kakao_callback),
-    route!(GET "/user/naver/callback" => "user-naver-callback", account::naver_callback),
-    route!(DELETE "/user/delete" => "user-delete", account::delete),
-    route!(POST "/user/message" => "user-message", account::send_code),
-    route!(POST "/user/verify" => "user-verify", account::verify_code),
-    route!(GET "/auth/info/{userId}" => "auth-info", account::info),
-    route!(GET "/auth/updateUser" => "auth-settings", account::settings),
-    route!(PATCH "/auth/updateUser" => "auth-update-user", account::update),
-    route!(PATCH "/auth/userLike" => "auth-user-like", account::user_like),
+    route!(GET "/user/kakao" => "user-kakao", user::kakao),
+    route!(GET "/user/naver" => "user-naver", user::naver),
+    route!(GET "/user/kakao/callback" => "user-kakao-callback", user::kakao_callback),
+    route!(GET "/user/naver/callback" => "user-naver-callback", user::naver_callback),
+    route!(DELETE "/user/delete" => "user-delete", user::delete),
+    route!(POST "/user/message" => "user-message", user::send_code),
+    route!(POST "/user/verify" => "user-verify", user::verify_code),
+    // ---- auth ----
+    route!(GET "/auth/info/{userId}" => "auth-info", auth::info),
+    route!(GET "/auth/updateUser" => "auth-settings", auth::settings),
+    route!(PATCH "/auth/updateUser" => "auth-update-user", auth::update),
+    route!(PATCH "/auth/userLike" => "auth-user-like", auth::user_like),
     // ---- group ----
     route!(POST "/group" => "group-create", group::create),
     route!(GET "/group/all" => "group-all", group::all),

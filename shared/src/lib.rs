@@ -15,7 +15,6 @@ pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
-pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod secrets;

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use functions::fakes::oauth::{FakeAccount, FakeProvider, FakeProviders};
-use functions::fakes::sens::FakeSens;
-use functions::handlers::account::*;
+use functions::handlers::user::{SEND_FAILED, SEND_THROTTLED};
+use functions::local::fakes::oauth::{FakeAccount, FakeProvider, FakeProviders};
+use functions::local::fakes::sens::FakeSens;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::domain::group::{Group, GroupText, Member};

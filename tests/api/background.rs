@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use chrono::Utc;
-use functions::background::{self, S3Handler, ScheduleHandler};
+use functions::local::background::{self, S3Handler, ScheduleHandler};
 use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
@@ -29,7 +29,7 @@ async fn an_uploaded_object_reaches_the_object_created_handler() {
             for record in event.records {
                 sink.lock()
                     .expect("lock")
-                    .push(shared::events::s3_object_key(
+                    .push(functions::events::image_resize::s3_object_key(
                         &record.s3.object.key.unwrap_or_default(),
                     ));
             }
@@ -41,7 +41,7 @@ async fn an_uploaded_object_reaches_the_object_created_handler() {
         .put_object()
         .bucket(&app.app.config.image_bucket)
         .key("groupthumbnail/123.png")
-        .body(crate::group::PNG.to_vec().into())
+        .body(crate::runs::PNG.to_vec().into())
         .send()
         .await
         .expect("upload");

@@ -10,8 +10,8 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use shared::chat::ChatConfig;
 
-use crate::group::{Run, hosted_run};
 use crate::helpers::{Reply, TestApp, spawn_app_with};
+use crate::runs::{Run, hosted_run};
 
 const ORIGIN: &str = "http://localhost:3000";
 

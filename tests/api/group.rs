@@ -5,146 +5,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
 use futures::future::join_all;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::{Value, json};
 use shared::time::kst;
 
 use crate::helpers::{Reply, TestApp, spawn_app};
-
-pub const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-const ROUTE: &str = r#"[{"lat":37.49,"lng":127.02},{"lat":37.5,"lng":127.03}]"#;
-
-/// A run as the upload page sends it; `days` from today at `time`, where
-/// "today" is the app clock's KST date when the form is built (never the
-/// machine's clock: the server judges dates by the app clock).
-#[derive(Clone)]
-pub struct Run {
-    pub fields: Vec<(&'static str, String)>,
-    pub images: usize,
-    /// Days from the app clock's today, unless `date` was set explicitly.
-    days: Option<i64>,
-}
-
-impl Run {
-    pub fn in_days(days: i64, time: &str) -> Self {
-        Self {
-            fields: vec![
-                ("title", "한강 아침 러닝".into()),
-                ("maxPeople", "5".into()),
-                ("date", String::new()),
-                ("standbyTime", time.into()),
-                ("startTime", time.into()),
-                ("finishTime", "23:00".into()),
-                ("distance", "5.5".into()),
-                ("speed", "5'30\" km/h".into()),
-                ("location", "서울 서초구 잠원동 122-1".into()),
-                ("mapLatLng", ROUTE.into()),
-                ("thema", "강변".into()),
-                ("parking", "".into()),
-                ("baggage", "보관 가능".into()),
-                ("content", "같이 뛰어요".into()),
-                ("chattingRoom", "".into()),
-            ],
-            images: 0,
-            days: Some(days),
-        }
-    }
-
-    pub fn set(mut self, name: &'static str, value: &str) -> Self {
-        if name == "date" {
-            self.days = None;
-        }
-        self.fields.retain(|(k, _)| *k != name);
-        self.fields.push((name, value.to_owned()));
-        self
-    }
-
-    pub fn without(mut self, name: &'static str) -> Self {
-        if name == "date" {
-            self.days = None;
-        }
-        self.fields.retain(|(k, _)| *k != name);
-        self
-    }
-
-    pub fn images(mut self, n: usize) -> Self {
-        self.images = n;
-        self
-    }
-
-    /// The `date` field as `form` sends it now (`YYYY-MM-DD`).
-    pub fn date(&self, app: &TestApp) -> String {
-        match self.days {
-            Some(days) => (app.today() + Duration::days(days))
-                .format("%Y-%m-%d")
-                .to_string(),
-            None => self
-                .fields
-                .iter()
-                .find(|(k, _)| *k == "date")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// The multipart form, its date counted from `app`'s clock.
-    pub fn form(&self, app: &TestApp) -> Form {
-        let date = self.days.map(|_| self.date(app));
-        let mut form = Form::new();
-        for (k, v) in &self.fields {
-            let value = match (*k, &date) {
-                ("date", Some(date)) => date.clone(),
-                _ => v.clone(),
-            };
-            form = form.text(*k, value);
-        }
-        for _ in 0..self.images {
-            form = form.part(
-                "thumbnail",
-                Part::bytes(PNG.to_vec())
-                    .file_name("blob")
-                    .mime_str("image/png")
-                    .expect("mime"),
-            );
-        }
-        form
-    }
-}
-
-pub async fn create(app: &TestApp, token: &str, run: &Run) -> Reply {
-    app.send(
-        app.http
-            .post(app.url("/group"))
-            .bearer_auth(token)
-            .multipart(run.form(app)),
-    )
-    .await
-}
-
-/// Creates a run as a fresh host; returns (groupId, host id, host token).
-pub async fn hosted_run(app: &TestApp, nickname: &str, run: &Run) -> (String, String, String) {
-    let (host, token) = app.login_as(nickname).await;
-    let reply = create(app, &token, run).await;
-    assert_eq!(
-        reply.json(),
-        json!({"success": true, "message": "게시물이 등록되었습니다"}),
-        "{}",
-        reply.text
-    );
-    let mine = app
-        .request(
-            reqwest::Method::GET,
-            &format!("/group/mypage?userId={host}"),
-            Some("Bearer undefined"),
-        )
-        .await;
-    let id = mine.json()["data"][0]["groupId"]
-        .as_str()
-        .expect("the new run")
-        .to_owned();
-    (id, host, token)
-}
+use crate::runs::{PNG, Run, create, hosted_run};
 
 async fn anonymous(app: &TestApp, path: &str) -> Reply {
     app.request(reqwest::Method::GET, path, Some("Bearer undefined"))
@@ -390,79 +256,28 @@ async fn uploads_of_zero_one_and_three_images_are_stored_and_four_are_refused() 
 async fn a_file_that_is_not_an_image_or_too_large_is_refused() {
     let app = spawn_app().await;
     let (_, token) = app.login_as("호스트").await;
-    let text = Run::in_days(3, "07:00").form(&app).part(
-        "thumbnail",
-        Part::bytes(b"hello".to_vec())
-            .file_name("a.txt")
-            .mime_str("text/plain")
-            .expect("mime"),
-    );
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(text),
-        )
-        .await;
+    let text = Run::in_days(3, "07:00").thumbnail(b"hello".to_vec(), "a.txt", "text/plain");
+    let reply = create(&app, &token, &text).await;
     assert_eq!(
         reply.error_message(),
         "지원되는 이미지파일 형식이 아닙니다."
     );
-    let disguised = Run::in_days(3, "07:00").form(&app).part(
-        "thumbnail",
-        Part::bytes(b"MZ\x90\0 exe".to_vec())
-            .file_name("a.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(disguised),
-        )
-        .await;
+    let disguised =
+        Run::in_days(3, "07:00").thumbnail(b"MZ\x90\0 exe".to_vec(), "a.png", "image/png");
+    let reply = create(&app, &token, &disguised).await;
     assert_eq!(
         reply.error_message(),
         "지원되는 이미지파일 형식이 아닙니다."
     );
     let mut big = PNG.to_vec();
     big.resize(4_500_000, 0);
-    let large = Run::in_days(3, "07:00").form(&app).part(
-        "thumbnail",
-        Part::bytes(big)
-            .file_name("a.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(large),
-        )
-        .await;
+    let large = Run::in_days(3, "07:00").thumbnail(big, "a.png", "image/png");
+    let reply = create(&app, &token, &large).await;
     assert_eq!(reply.error_message(), "File too large");
     let mut huge = PNG.to_vec();
     huge.resize(6_500_000, 0);
-    let over_limit = Run::in_days(3, "07:00").form(&app).part(
-        "thumbnail",
-        Part::bytes(huge)
-            .file_name("a.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(over_limit),
-        )
-        .await;
+    let over_limit = Run::in_days(3, "07:00").thumbnail(huge, "a.png", "image/png");
+    let reply = create(&app, &token, &over_limit).await;
     assert_eq!(
         reply.status, 413,
         "API Gateway refuses events over 6 MB before any function runs"

@@ -7,8 +7,9 @@ use std::task::Poll;
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::group::{Run, create, hosted_run, partition};
+use crate::group::partition;
 use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::runs::{Run, create, hosted_run};
 
 const DELETE_FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
 const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
@@ -92,7 +93,7 @@ async fn take_bucket_away(app: &TestApp) -> Vec<(String, bytes::Bytes)> {
 
 async fn bring_bucket_back(app: &TestApp, aside: Vec<(String, bytes::Bytes)>) {
     let (s3, bucket) = (&app.app.s3, &app.app.config.image_bucket);
-    functions::devstack::ensure_bucket(s3, bucket)
+    functions::local::devstack::ensure_bucket(s3, bucket)
         .await
         .expect("bucket");
     for (key, bytes) in aside {

@@ -11,8 +11,8 @@ use serde_json::json;
 use shared::store::keys;
 
 use crate::course::{Part, send_multipart, set_profile};
-use crate::group::{Run, create, hosted_run};
 use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::runs::{Run, create, hosted_run};
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
@@ -127,15 +127,9 @@ async fn delete_account(app: &TestApp, token: &str) -> Reply {
 }
 
 fn start_of(app: &TestApp, run: &Run) -> chrono::DateTime<chrono::Utc> {
-    let field = |name: &str| {
-        run.fields
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .expect("field")
-    };
     let date = chrono::NaiveDate::parse_from_str(&run.date(app), "%Y-%m-%d").expect("date");
-    let time = chrono::NaiveTime::parse_from_str(&field("standbyTime"), "%H:%M").expect("time");
+    let standby = run.field("standbyTime").expect("field");
+    let time = chrono::NaiveTime::parse_from_str(&standby, "%H:%M").expect("time");
     shared::domain::group::start_instant(date, time)
 }
 
@@ -522,7 +516,7 @@ async fn the_course_lists_name_the_sejong_region_as_the_contract_does() {
 
 #[tokio::test]
 async fn a_pending_sms_code_leaves_no_phone_number_in_the_table() {
-    let sens = functions::fakes::sens::FakeSens::start("ncp:sms:kr:1:erun", "a", "s")
+    let sens = functions::local::fakes::sens::FakeSens::start("ncp:sms:kr:1:erun", "a", "s")
         .await
         .expect("fake sens");
     let app = spawn_app_with(|c| {

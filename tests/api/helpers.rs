@@ -54,7 +54,7 @@ impl Reply {
 
     /// DynamoDB round-trips the request made (counted by the SDK interceptor).
     pub fn ddb_calls(&self) -> u32 {
-        self.header(functions::gateway::DDB_CALLS_HEADER)
+        self.header(functions::local::gateway::DDB_CALLS_HEADER)
             .and_then(|v| v.parse().ok())
             .expect("the dev gateway reports DynamoDB calls")
     }
@@ -105,10 +105,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let start = pinned_start();
     let pinned_offset = (start - Utc::now()).num_seconds();
     app.clock.set_offset_seconds(pinned_offset);
-    functions::devstack::ensure_table(&app.db.client, &app.config.table_name)
+    functions::local::devstack::ensure_table(&app.db.client, &app.config.table_name)
         .await
         .expect("create table");
-    functions::devstack::ensure_bucket(&app.s3, &app.config.image_bucket)
+    functions::local::devstack::ensure_bucket(&app.s3, &app.config.image_bucket)
         .await
         .expect("create bucket");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -131,7 +131,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: &'static App) {
-    let router = functions::gateway::router(app);
+    let router = functions::local::gateway::router(app);
     let _ = axum::serve(listener, router).await;
 }
 

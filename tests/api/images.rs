@@ -10,15 +10,15 @@ use aws_sdk_s3::config::{ConfigBag, Intercept};
 use aws_sdk_s3::operation::put_object::PutObjectInput;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
-use functions::background::{self, S3Handler};
-use functions::resize::{self, Settings};
+use functions::events::image_resize::{self as resize, Settings};
+use functions::local::background::{self, S3Handler};
 use reqwest::multipart::Part;
 use serde_json::Value;
 use shared::App;
 
 use crate::course::{Part as CoursePart, send_multipart};
-use crate::group::Run;
 use crate::helpers::{TestApp, spawn_app};
+use crate::runs::{Run, create, newest_hosted_run};
 
 /// What the runner delivered, and what the function answered.
 #[derive(Clone, Default)]
@@ -166,38 +166,15 @@ async fn group_marker(app: &App, id: &str) -> bool {
 }
 
 /// Creates a run with the given thumbnails; returns (groupId, host, token).
-async fn run_with(app: &TestApp, files: Vec<(Vec<u8>, &str)>) -> (String, String, String) {
+async fn run_with(app: &TestApp, files: Vec<(Vec<u8>, &'static str)>) -> (String, String, String) {
     let (host, token) = app.login_as("호스트").await;
-    let mut form = Run::in_days(3, "07:00").form(app);
+    let mut run = Run::in_days(3, "07:00");
     for (bytes, mime) in files {
-        form = form.part(
-            "thumbnail",
-            Part::bytes(bytes)
-                .file_name("blob")
-                .mime_str(mime)
-                .expect("mime"),
-        );
+        run = run.thumbnail(bytes, "blob", mime);
     }
-    let reply = app
-        .send(
-            app.http
-                .post(app.url("/group"))
-                .bearer_auth(&token)
-                .multipart(form),
-        )
-        .await;
+    let reply = create(app, &token, &run).await;
     assert_eq!(reply.json()["success"], true, "{}", reply.text);
-    let mine = app
-        .request(
-            reqwest::Method::GET,
-            &format!("/group/mypage?userId={host}"),
-            Some("Bearer undefined"),
-        )
-        .await;
-    let id = mine.json()["data"][0]["groupId"]
-        .as_str()
-        .expect("the new run")
-        .to_owned();
+    let id = newest_hosted_run(app, &host).await;
     (id, host, token)
 }
 
@@ -612,10 +589,10 @@ async fn replacing_one_image_waits_for_the_new_copy_and_removing_one_keeps_the_m
 #[tokio::test]
 async fn the_theme_defaults_are_served_under_their_exact_decomposed_names() {
     let app = spawn_app().await;
-    let keys = functions::theme_defaults::upload(
+    let keys = functions::local::theme_defaults::upload(
         &app.app.s3,
         &app.app.config.image_bucket,
-        &functions::theme_defaults::assets_dir(),
+        &functions::local::theme_defaults::assets_dir(),
     )
     .await
     .expect("uploaded");
@@ -681,7 +658,7 @@ async fn app_with_s3(app: &App, puts: Puts) -> &'static App {
 
 fn resources() -> serde_yaml::Mapping {
     let doc: serde_yaml::Value =
-        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses");
+        serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses");
     doc["Resources"].as_mapping().expect("Resources").clone()
 }
 
@@ -794,7 +771,7 @@ fn the_bucket_stays_private_behind_our_own_cloudfront_distribution() {
         "{policy}"
     );
     let doc: serde_yaml::Value =
-        serde_yaml::from_str(functions::devstack::TEMPLATE).expect("parses");
+        serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("parses");
     let env = text(&doc["Globals"]["Function"]["Environment"]["Variables"]);
     for var in ["CDN_BASE_URL", "DEFAULT_IMAGE_BASE"] {
         let line = env

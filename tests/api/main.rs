@@ -21,6 +21,7 @@ mod hardening;
 mod images;
 mod operations;
 mod reminders;
+mod runs;
 mod scale;
 mod secrets;
 mod template;

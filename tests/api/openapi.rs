@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use functions::gateway::ROUTE_HEADER;
+use functions::local::gateway::ROUTE_HEADER;
 use functions::routes::ROUTES;
 use serde_json::{Value, json};
 

@@ -18,7 +18,7 @@ const SECRET_VARIABLES: &[&str] = &[
 ];
 
 fn template() -> Value {
-    serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses")
+    serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses")
 }
 
 fn resources(doc: &Value) -> &serde_yaml::Mapping {

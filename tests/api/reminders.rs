@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContex
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use functions::fakes::sens::{FakeSens, SentSms};
+use functions::local::fakes::sens::{FakeSens, SentSms};
 use reqwest::multipart::Form;
 use serde_json::Value;
 use shared::App;
@@ -19,6 +19,7 @@ use shared::services::reminders::{Report, Tick, dispatch};
 use shared::store::Db;
 
 use crate::helpers::{TestApp, spawn_app_with};
+use crate::runs::{Run, create};
 
 const PHONE_KEY: [u8; 32] = [9; 32];
 const TITLE: &str = "한강 러닝";
@@ -115,29 +116,21 @@ impl World {
     /// Creates a run on `date` at `standby` (finish 23:00, as the frontend
     /// always sends) and returns its id.
     async fn run(&self, host: &Person, title: &str, date: &str, standby: &str) -> String {
-        let form = Form::new()
-            .text("title", title.to_owned())
-            .text("maxPeople", "50")
-            .text("date", date.to_owned())
-            .text("standbyTime", standby.to_owned())
-            .text("startTime", standby.to_owned())
-            .text("finishTime", "23:00")
-            .text("distance", "5")
-            .text("speed", "6:00")
-            .text("location", "서울 마포구 망원동")
-            .text("mapLatLng", r#"[{"lat":37.55,"lng":126.9}]"#)
-            .text("thema", "강변")
-            .text("content", "함께 달려요");
-        let reply = self
-            .app
-            .send(
-                self.app
-                    .http
-                    .post(self.app.url("/group"))
-                    .bearer_auth(&host.token)
-                    .multipart(form),
-            )
-            .await;
+        // The shared run fixture (standby = start, finish 23:00, thema 강변)
+        // with this suite's fields, and no parking, baggage or chat link.
+        let run = Run::in_days(0, standby)
+            .set("title", title)
+            .set("maxPeople", "50")
+            .set("date", date)
+            .set("distance", "5")
+            .set("speed", "6:00")
+            .set("location", "서울 마포구 망원동")
+            .set("mapLatLng", r#"[{"lat":37.55,"lng":126.9}]"#)
+            .set("content", "함께 달려요")
+            .without("parking")
+            .without("baggage")
+            .without("chattingRoom");
+        let reply = create(&self.app, &host.token, &run).await;
         assert_eq!(reply.json()["success"], true, "{}", reply.text);
         let hosted = self.app().db.hosted_groups(&host.id).await.expect("hosted");
         hosted
@@ -812,10 +805,10 @@ async fn the_local_runner_fires_the_templates_schedule_as_the_dev_clock_passes()
     let host = w.person("호스트", Some("010-9191-0001"), true).await;
     w.run(&host, TITLE, &w.date(0), "18:00").await;
     let group = w.app().config.table_name.clone();
-    functions::devstack::ensure_schedules(&w.app().scheduler, &group)
+    functions::local::devstack::ensure_schedules(&w.app().scheduler, &group)
         .await
         .expect("schedules");
-    let handler = functions::background::alarm_dispatch();
+    let handler = functions::local::background::alarm_dispatch();
     let mut delivered = std::collections::HashMap::new();
     let mut ticks = 0;
 
@@ -832,18 +825,26 @@ async fn the_local_runner_fires_the_templates_schedule_as_the_dev_clock_passes()
         ),
     ] {
         w.set_clock(at + Duration::seconds(1));
-        let fired =
-            functions::background::fire_rate_schedules(w.app(), &group, &handler, &mut delivered)
-                .await
-                .expect("runner");
+        let fired = functions::local::background::fire_rate_schedules(
+            w.app(),
+            &group,
+            &handler,
+            &mut delivered,
+        )
+        .await
+        .expect("runner");
         assert_eq!(fired, 1, "one tick per minute");
         ticks += fired;
         assert_eq!(w.listed(&host).await, expected);
         // The same minute is not delivered again.
-        let again =
-            functions::background::fire_rate_schedules(w.app(), &group, &handler, &mut delivered)
-                .await
-                .expect("runner");
+        let again = functions::local::background::fire_rate_schedules(
+            w.app(),
+            &group,
+            &handler,
+            &mut delivered,
+        )
+        .await
+        .expect("runner");
         assert_eq!(again, 0);
     }
     assert_eq!(ticks, 4);
@@ -857,7 +858,7 @@ fn resource(doc: &serde_yaml::Value, id: &str) -> serde_yaml::Value {
 }
 
 fn template() -> serde_yaml::Value {
-    serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses")
+    serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses")
 }
 
 fn tagged(value: &serde_yaml::Value) -> String {

@@ -7,7 +7,7 @@ use functions::routes::ROUTES;
 use serde_yaml::Value;
 
 fn template() -> Value {
-    serde_yaml::from_str(functions::devstack::TEMPLATE).expect("template.yaml parses")
+    serde_yaml::from_str(functions::local::devstack::TEMPLATE).expect("template.yaml parses")
 }
 
 /// (logical id, function properties) of every function built from the `api` binary.
@@ -130,6 +130,6 @@ fn test_routes_are_off_unless_a_deploy_turns_them_on() {
 
 #[test]
 fn the_dev_clock_route_is_not_deployed() {
-    assert!(!functions::devstack::TEMPLATE.contains("__dev"));
+    assert!(!functions::local::devstack::TEMPLATE.contains("__dev"));
     assert!(ROUTES.iter().all(|r| !r.path.contains("__dev")));
 }

@@ -1,13 +1,14 @@
 //! alarm-dispatch: invoked every minute by the EventBridge Scheduler
 //! schedule of template.yaml with `{"scheduledTime": …}`; sends every run
 //! reminder due by then (`shared::services::reminders`, docs/reminders.md).
-//! The dev gateway's background runner calls the same `dispatch`.
+//! The handler: `functions::events::alarm_dispatch` (the dev gateway's
+//! background runner calls the same).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use functions::events::alarm_dispatch::handle;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use shared::App;
-use shared::services::reminders::{Tick, dispatch};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,10 +16,8 @@ async fn main() -> Result<(), Error> {
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            let tick = Tick::from_event(event.payload)?;
             let deadline = instant_of(event.context.deadline);
-            let report = dispatch(app, &tick, Some(deadline)).await?;
-            Ok::<_, Error>(serde_json::to_value(report)?)
+            Ok::<_, Error>(handle(app, event.payload, Some(deadline)).await?)
         },
     ))
     .await

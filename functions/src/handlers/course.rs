@@ -9,13 +9,14 @@ use shared::domain::course::{
 };
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
+use shared::domain::limits::{self, Page};
+use shared::domain::place;
 use shared::domain::user::User;
-use shared::domain::{limits, place};
 use shared::error::OrFail;
 use shared::http::multipart::{self, Form, Limits, UploadedFile};
 use shared::http::{self, auth, ok};
 use shared::services::images;
-use shared::store::{BookmarkOutcome, RateOutcome};
+use shared::store::{BookmarkOutcome, Lookup, RateOutcome};
 use shared::time::{instant_key, parse_instant};
 use shared::{ApiError, ApiResult, App};
 
@@ -119,152 +120,206 @@ async fn upload(
     Ok(keys)
 }
 
-/// GET /course/{id} — `main`, `all`, `mypage`, `bookmark` lists (any other
-/// value: empty `data`).
+/// GET /course/{id} — the four course lists, one function each:
+/// [`main_list`], [`all_list`] (unpaged; paged: [`feed_page`]),
+/// [`mypage_list`], [`bookmark_list`]; any other value answers an empty
+/// `data`. (One deployed function, `course-list`, serves `GET /course/{id}`.)
 pub async fn list(app: &App, req: Request) -> ApiResult {
-    let paged = limits::paging(
-        http::query(&req, "page").as_deref(),
-        http::query(&req, "size").as_deref(),
-    );
-    if let (Some(paging), Ok("all")) = (paged, http::path_param(&req, "id").as_deref()) {
-        return feed_page(app, &req, paging).await;
+    if let (Some(page), Ok("all")) = (http::page(&req), http::path_param(&req, "id").as_deref()) {
+        return feed_page(app, &req, page).await;
     }
     let viewer = auth::optional_user(app, &req).await?;
     let category = http::path_param(&req, "id")?;
     let subject_id =
         http::query_id(&req, "userId").or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
-    let viewer_profile = viewer.map(|v| v.user);
-    list_for(app, &req, &category, subject_id, viewer_profile)
-        .await
-        .or_fail(LIST_FAILED)
+    let list = CourseList {
+        app,
+        subject_id,
+        viewer: viewer.map(|v| v.user),
+    };
+    let body = match category.as_str() {
+        "main" => main_list(list).await,
+        "all" => all_list(list, &req).await,
+        "mypage" => mypage_list(list).await,
+        "bookmark" => bookmark_list(list).await,
+        _ => list.answer(&[], true, &[], |_, _| Map::new()).await,
+    };
+    body.or_fail(LIST_FAILED)
         .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
         .and_then(|body| ok(&body))
 }
 
-/// The list body, or `None` when the subject user does not exist. Data:
-/// one Query (or none) and one BatchGetItem (subject profile, bookmark
-/// flags, bookmarked courses), whatever the size.
-async fn list_for(
-    app: &App,
-    req: &Request,
-    category: &str,
+/// An unpaged course list: whose list it is (`?userId=`, else the viewer)
+/// and who asks. Data: one Query (or none) and one BatchGetItem (subject
+/// profile, bookmark flags, bookmarked courses), whatever the size.
+struct CourseList<'a> {
+    app: &'a App,
     subject_id: Option<String>,
     viewer: Option<User>,
-) -> anyhow::Result<Option<Value>> {
-    let subject_id = subject_id.as_deref();
-    let courses: Vec<Course> = match (category, subject_id) {
-        ("main", _) => app.db.newest_courses(6).await?,
-        ("all", _) => app.db.all_courses().await?,
-        ("mypage", Some(s)) => app.db.courses_by_author(s).await?,
-        _ => Vec::new(),
-    };
-    let bookmarked_ids = match (category, subject_id) {
-        ("bookmark", Some(s)) => app.db.bookmarked_course_ids(s).await?,
-        _ => Vec::new(),
-    };
-    // `all`: the sorted feed page, plus the top 3 of every pool the
-    // subject's preference may pick, so one BatchGetItem answers every flag.
-    let mut feed: Vec<Course> = Vec::new();
-    let mut marks_on: Vec<String> = courses.iter().map(|c| c.course_id.clone()).collect();
-    if category == "all" {
-        let region = course::parse_region_filter(http::query(req, "region").as_deref());
-        feed = courses
-            .iter()
-            .filter(|c| region.is_none_or(|r| c.region == r))
-            .cloned()
-            .collect();
-        course::sort_courses(
-            &mut feed,
-            CourseSort::parse(http::query(req, "sort").as_deref()),
-        );
-        let page = course::page_range(
-            feed.len(),
-            http::query(req, "page").as_deref(),
-            http::query(req, "size").as_deref(),
-        );
-        feed = feed.drain(page).collect();
-        let pools: HashSet<&str> = std::iter::once(None)
-            .chain((1..=9).map(Some))
-            .flat_map(|r| course::ranking(&courses, r))
-            .map(|c| c.course_id.as_str())
-            .collect();
-        marks_on = feed
-            .iter()
-            .map(|c| c.course_id.as_str())
-            .chain(pools)
-            .map(str::to_owned)
-            .collect();
+}
+
+impl CourseList<'_> {
+    fn subject_id(&self) -> Option<&str> {
+        self.subject_id.as_deref()
     }
-    let viewer_is_subject = viewer.as_ref().map(|v| v.user_id.as_str()) == subject_id;
-    let users: Vec<&str> = subject_id
-        .filter(|_| !viewer_is_subject)
-        .into_iter()
+
+    /// The body of the list: one BatchGetItem for the subject's profile
+    /// (unless the viewer is the subject), the `courses`, and (with
+    /// `subject_marks`) the subject's bookmarks on `marks_on`; `data` builds
+    /// the `data` object from the subject and what was read. `None` when the
+    /// subject user does not exist.
+    async fn answer(
+        self,
+        courses: &[&str],
+        subject_marks: bool,
+        marks_on: &[&str],
+        data: impl FnOnce(Option<&User>, &Lookup) -> Map<String, Value>,
+    ) -> anyhow::Result<Option<Value>> {
+        let subject_id = self.subject_id.as_deref();
+        let viewer_is_subject = self.viewer.as_ref().map(|v| v.user_id.as_str()) == subject_id;
+        let users: Vec<&str> = subject_id
+            .filter(|_| !viewer_is_subject)
+            .into_iter()
+            .collect();
+        let marks_of = subject_id.filter(|_| subject_marks);
+        let found = self
+            .app
+            .db
+            .lookup(&users, courses, marks_of, marks_on)
+            .await?;
+        let subject = match subject_id {
+            None => None,
+            Some(_) if viewer_is_subject => self.viewer,
+            Some(id) => match found.users.get(id) {
+                Some(user) => Some(user.clone()),
+                None => return Ok(None),
+            },
+        };
+        let data = data(subject.as_ref(), &found);
+        let mut body = json!({ "success": true, "data": data });
+        if let Some(subject) = subject {
+            body["preferData"] = json!(place::course_prefer_name(subject.like_location.as_deref()));
+        }
+        Ok(Some(body))
+    }
+}
+
+fn ids(courses: &[Course]) -> Vec<&str> {
+    courses.iter().map(|c| c.course_id.as_str()).collect()
+}
+
+fn feed_of(items: Vec<Value>) -> Map<String, Value> {
+    Map::from_iter([("feed".to_owned(), Value::from(items))])
+}
+
+/// `GET /course/main`: the 6 newest courses.
+async fn main_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+    let app = list.app;
+    let courses = app.db.newest_courses(6).await?;
+    list.answer(&[], true, &ids(&courses), |_, found| {
+        let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
+        feed_of(courses.iter().map(|c| main_item(app, c, flag(c))).collect())
+    })
+    .await
+}
+
+/// `GET /course/all` without paging: the region's sorted feed (whole, or
+/// sliced by a `page`/`size` the paged path did not take), plus the top 3
+/// of the subject's preferred region; the bookmark flags are read for the
+/// feed and the top 3 of every pool the preference may pick.
+async fn all_list(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
+    let app = list.app;
+    let courses = app.db.all_courses().await?;
+    let region = course::parse_region_filter(http::query(req, "region").as_deref());
+    let mut feed: Vec<Course> = courses
+        .iter()
+        .filter(|c| region.is_none_or(|r| c.region == r))
+        .cloned()
         .collect();
-    let course_ids: Vec<&str> = bookmarked_ids.iter().map(String::as_str).collect();
+    course::sort_courses(
+        &mut feed,
+        CourseSort::parse(http::query(req, "sort").as_deref()),
+    );
+    let page = limits::page_range(http::page(req), feed.len());
+    feed = feed.drain(page).collect();
+    let pools: HashSet<&str> = std::iter::once(None)
+        .chain((1..=9).map(Some))
+        .flat_map(|r| course::ranking(&courses, r))
+        .map(|c| c.course_id.as_str())
+        .collect();
+    let marks_on: Vec<String> = feed
+        .iter()
+        .map(|c| c.course_id.as_str())
+        .chain(pools)
+        .map(str::to_owned)
+        .collect();
     let marks: Vec<&str> = marks_on.iter().map(String::as_str).collect();
-    let marks_of = subject_id.filter(|_| category != "bookmark");
-    let found = app.db.lookup(&users, &course_ids, marks_of, &marks).await?;
-    let subject = match subject_id {
-        None => None,
-        Some(_) if viewer_is_subject => viewer,
-        Some(id) => match found.users.get(id) {
-            Some(user) => Some(user.clone()),
-            None => return Ok(None),
-        },
-    };
     let now = app.clock.now().timestamp();
-    let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
-    let mut data = Map::new();
-    match category {
-        "main" => {
-            let items: Vec<Value> = courses.iter().map(|c| main_item(app, c, flag(c))).collect();
-            data.insert("feed".into(), items.into());
+    list.answer(&[], true, &marks, |subject, found| {
+        let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
+        let region = subject.and_then(|s| place::preferred_region(s.like_location.as_deref()));
+        let ranking: Vec<Value> = course::ranking(&courses, region)
+            .into_iter()
+            .map(|c| feed_item(app, c, flag(c), now, false))
+            .collect();
+        let items: Vec<Value> = feed
+            .iter()
+            .map(|c| feed_item(app, c, flag(c), now, true))
+            .collect();
+        let mut data = feed_of(items);
+        data.insert("rankingFeed".into(), ranking.into());
+        data
+    })
+    .await
+}
+
+/// `GET /course/mypage`: the courses the subject wrote.
+async fn mypage_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+    let app = list.app;
+    let courses = match list.subject_id() {
+        Some(s) => app.db.courses_by_author(s).await?,
+        None => Vec::new(),
+    };
+    list.answer(&[], true, &ids(&courses), |subject, found| {
+        let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
+        match subject {
+            Some(_) => feed_of(courses.iter().map(|c| my_item(app, c, flag(c))).collect()),
+            None => Map::new(),
         }
-        "all" => {
-            let region = subject
-                .as_ref()
-                .and_then(|s| place::preferred_region(s.like_location.as_deref()));
-            let ranking: Vec<Value> = course::ranking(&courses, region)
-                .into_iter()
-                .map(|c| feed_item(app, c, flag(c), now, false))
-                .collect();
-            let items: Vec<Value> = feed
-                .iter()
-                .map(|c| feed_item(app, c, flag(c), now, true))
-                .collect();
-            data.insert("feed".into(), items.into());
-            data.insert("rankingFeed".into(), ranking.into());
-        }
-        "mypage" if subject.is_some() => {
-            let items: Vec<Value> = courses.iter().map(|c| my_item(app, c, flag(c))).collect();
-            data.insert("feed".into(), items.into());
-        }
-        "bookmark" if subject.is_some() => {
-            let items: Vec<Value> = bookmarked_ids
+    })
+    .await
+}
+
+/// `GET /course/bookmark`: the courses the subject bookmarked.
+async fn bookmark_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+    let app = list.app;
+    let bookmarked_ids = match list.subject_id() {
+        Some(s) => app.db.bookmarked_course_ids(s).await?,
+        None => Vec::new(),
+    };
+    let course_ids: Vec<&str> = bookmarked_ids.iter().map(String::as_str).collect();
+    list.answer(&course_ids, false, &[], |subject, found| match subject {
+        Some(_) => feed_of(
+            bookmarked_ids
                 .iter()
                 .filter_map(|id| found.courses.get(id))
                 .map(|c| my_item(app, c, true))
-                .collect();
-            data.insert("feed".into(), items.into());
-        }
-        _ => {}
-    }
-    let mut body = json!({ "success": true, "data": data });
-    if let Some(subject) = subject {
-        body["preferData"] = json!(place::course_prefer_name(subject.like_location.as_deref()));
-    }
-    Ok(Some(body))
+                .collect(),
+        ),
+        None => Map::new(),
+    })
+    .await
 }
 
 /// `GET /course/all` with `page` and `size` (as the frontend always sends
 /// them), served from the ordering indexes: the page's slice of its ordering
 /// and the subject's top-3 ranking are each one Query reading only what is
 /// shown (docs/data-model.md, "Course orderings"); the bookmark flags come
-/// with the profile. Without paging the whole region is listed (`list_for`).
-async fn feed_page(app: &App, req: &Request, (page, size): (usize, usize)) -> ApiResult {
+/// with the profile. Without paging the whole region is listed ([`all_list`]).
+async fn feed_page(app: &App, req: &Request, page: Page) -> ApiResult {
     let viewer = auth::optional_user_with_bookmarks(app, req).await?;
     let requested = http::query_id(req, "userId");
-    feed_page_body(app, req, viewer, requested, page, size)
+    feed_page_body(app, req, viewer, requested, page)
         .await
         .or_fail(LIST_FAILED)
         .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
@@ -276,8 +331,7 @@ async fn feed_page_body(
     req: &Request,
     viewer: Option<(auth::AuthUser, HashSet<String>)>,
     requested: Option<String>,
-    page: usize,
-    size: usize,
+    page: Page,
 ) -> anyhow::Result<Option<Value>> {
     let (subject, marks) = match (requested, viewer) {
         (Some(id), Some((v, marks))) if id == v.user_id() => (Some(v.user), marks),
@@ -290,8 +344,7 @@ async fn feed_page_body(
     };
     let region = course::parse_region_filter(http::query(req, "region").as_deref());
     let sort = CourseSort::parse(http::query(req, "sort").as_deref());
-    let needed = limits::needed_for(page, size);
-    let skip = (page - 1).saturating_mul(size);
+    let (needed, skip) = (page.needed(), page.skip());
     let pool = subject
         .as_ref()
         .and_then(|s| place::preferred_region(s.like_location.as_deref()));

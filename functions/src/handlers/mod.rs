@@ -1,7 +1,8 @@
-//! One module per resource, one `pub async fn` per route, all with the shape
-//! `async fn name(app: &App, req: Request) -> ApiResult`.
+//! One module per URL prefix (`user` serves `/user/*`, `auth` `/auth/*`,
+//! `test_account` `/testSignup` and `/testlogin`, `chat` `/socket.io`,
+//! `fallback` everything else), one `pub async fn` per route, all with the
+//! shape `async fn name(app: &App, req: Request) -> ApiResult`.
 
-pub mod account;
 pub mod alarm;
 pub mod auth;
 pub mod chat;
@@ -10,4 +11,5 @@ pub mod course;
 pub mod fallback;
 pub mod group;
 pub mod recomment;
+pub mod test_account;
 pub mod user;

@@ -261,19 +261,6 @@ pub fn parse_region_filter(raw: Option<&str>) -> Option<u8> {
         .filter(|r| (1..=9).contains(r))
 }
 
-/// The slice `[(page−1)·size, page·size)` of `len` items; the whole list
-/// when page or size is absent or not a positive integer (`size` capped:
-/// `limits::paging`).
-pub fn page_range(len: usize, page: Option<&str>, size: Option<&str>) -> std::ops::Range<usize> {
-    match super::limits::paging(page, size) {
-        Some((page, size)) => {
-            let start = (page - 1).saturating_mul(size).min(len);
-            start..start.saturating_add(size).min(len)
-        }
-        None => 0..len,
-    }
-}
-
 /// The top 3 by rank point (ties: newest first) among the courses of
 /// `region` (all courses when `None`).
 pub fn ranking(courses: &[Course], region: Option<u8>) -> Vec<&Course> {
@@ -520,16 +507,6 @@ mod tests {
     fn unknown_sorts_are_new() {
         assert_eq!(CourseSort::parse(None), CourseSort::New);
         assert_eq!(CourseSort::parse(Some("x")), CourseSort::New);
-    }
-
-    #[test]
-    fn pages_are_sliced_after_sorting_and_invalid_paging_means_everything() {
-        assert_eq!(page_range(10, Some("2"), Some("4")), 4..8);
-        assert_eq!(page_range(10, Some("3"), Some("4")), 8..10);
-        assert_eq!(page_range(10, Some("4"), Some("4")), 10..10);
-        assert_eq!(page_range(10, None, Some("4")), 0..10);
-        assert_eq!(page_range(10, Some("0"), Some("4")), 0..10);
-        assert_eq!(page_range(10, Some("x"), Some("4")), 0..10);
     }
 
     #[test]

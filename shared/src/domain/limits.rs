@@ -163,23 +163,77 @@ pub fn profile(c: &ProfileChanges) -> Result<(), String> {
     ])
 }
 
-/// `page`/`size` of a list as (page, size), both ≥ 1, `size` capped at
-/// [`MAX_PAGE_SIZE`]; `None` when either is absent or not a positive integer
-/// (the contract's "everything"). Huge numbers never overflow.
+/// One page of a list as `?page=&size=` ask for it: the one paging parser
+/// of every list (1-based page, both ≥ 1, `size` capped at
+/// [`MAX_PAGE_SIZE`]). `None` from [`Page::parse`] is the contract's
+/// "everything": either number absent or not a positive integer. Huge
+/// numbers never overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: usize,
+    pub size: usize,
+}
+
+impl Page {
+    pub fn parse(page: Option<&str>, size: Option<&str>) -> Option<Page> {
+        let number = |v: Option<&str>| {
+            let digits = v?.trim();
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            match digits.parse::<usize>() {
+                Ok(0) => None,
+                Ok(n) => Some(n),
+                // All digits but too large for usize: as far as a page can go.
+                Err(_) => Some(usize::MAX),
+            }
+        };
+        Some(Page {
+            number: number(page)?,
+            size: number(size)?.min(MAX_PAGE_SIZE),
+        })
+    }
+
+    /// Items before the page.
+    pub fn skip(self) -> usize {
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// Items an ordered read must return to answer the page: at most
+    /// [`MAX_LIST_WINDOW`] (a page beyond it is empty).
+    pub fn needed(self) -> usize {
+        needed_for(self.number, self.size)
+    }
+}
+
+/// The slice `[(page−1)·size, page·size)` of `len` items; all of them
+/// without paging.
+pub fn page_range(page: Option<Page>, len: usize) -> std::ops::Range<usize> {
+    match page {
+        Some(page) => {
+            let start = page.skip().min(len);
+            start..start.saturating_add(page.size).min(len)
+        }
+        None => 0..len,
+    }
+}
+
+/// The page's items of an ordered list; all of them without paging.
+pub fn page_of<T>(page: Option<Page>, items: Vec<T>) -> Vec<T> {
+    match page {
+        Some(page) => items
+            .into_iter()
+            .skip(page.skip())
+            .take(page.size)
+            .collect(),
+        None => items,
+    }
+}
+
+/// [`Page::parse`] as (page, size) (`domain::group`'s paging, until it
+/// takes a [`Page`]).
 pub fn paging(page: Option<&str>, size: Option<&str>) -> Option<(usize, usize)> {
-    let number = |v: Option<&str>| {
-        let digits = v?.trim();
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        match digits.parse::<usize>() {
-            Ok(0) => None,
-            Ok(n) => Some(n),
-            // All digits but too large for usize: as far as a page can go.
-            Err(_) => Some(usize::MAX),
-        }
-    };
-    Some((number(page)?, number(size)?.min(MAX_PAGE_SIZE)))
+    Page::parse(page, size).map(|p| (p.number, p.size))
 }
 
 /// Items a paged list must have read to answer the page: at most
@@ -222,5 +276,30 @@ mod tests {
         assert_eq!(paging(Some("2"), Some("10")), Some((2, 10)));
         assert_eq!(paging(Some("0"), Some("10")), None);
         assert_eq!(paging(None, Some("10")), None);
+    }
+
+    #[test]
+    fn pages_are_sliced_after_sorting_and_invalid_paging_means_everything() {
+        let page_range = |len, page, size| page_range(Page::parse(page, size), len);
+        assert_eq!(page_range(10, Some("2"), Some("4")), 4..8);
+        assert_eq!(page_range(10, Some("3"), Some("4")), 8..10);
+        assert_eq!(page_range(10, Some("4"), Some("4")), 10..10);
+        assert_eq!(page_range(10, None, Some("4")), 0..10);
+        assert_eq!(page_range(10, Some("0"), Some("4")), 0..10);
+        assert_eq!(page_range(10, Some("x"), Some("4")), 0..10);
+    }
+
+    #[test]
+    fn a_page_of_items_is_its_slice_and_no_paging_is_all_of_them() {
+        let items: Vec<u32> = (1..=10).collect();
+        for (page, size, expected) in [
+            ("2", "3", vec![4, 5, 6]),
+            ("4", "3", vec![10]),
+            ("9", "3", vec![]),
+            ("0", "3", items.clone()),
+        ] {
+            let paged = Page::parse(Some(page), Some(size));
+            assert_eq!(page_of(paged, items.clone()), expected, "{page}/{size}");
+        }
     }
 }

@@ -110,6 +110,12 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `?page=&size=` of a list (`None`: everything), parsed once for every
+/// list by [`crate::domain::limits::Page::parse`].
+pub fn page(req: &Request) -> Option<crate::domain::limits::Page> {
+    crate::domain::limits::Page::parse(query(req, "page").as_deref(), query(req, "size").as_deref())
+}
+
 /// An id from the query string (`?userId=`): absent or empty is `None`; one
 /// longer than any id reads as [`UNKNOWN_ID`] (see [`path_param`]).
 pub fn query_id(req: &Request, name: &str) -> Option<String> {

@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::item::Stored;
+use super::batch::query_all;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
-use super::tx::TxOutcome;
-use super::{Db, Item, key_map};
+use super::tx::{n, s, written};
+use super::{Db, key_map};
 use crate::domain::group::Group;
 use crate::domain::phone::PhoneCode;
 use crate::domain::profile::{EvaluationCounts, ProfileChanges};
@@ -38,30 +37,6 @@ pub enum VerifyOutcome {
     CodeGone,
 }
 
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn throttle_put(table: &str, key: &Key, now: i64, until: i64) -> anyhow::Result<TransactWriteItem> {
-    let mut item = key_map(key);
-    item.insert("type".into(), s("Throttle"));
-    item.insert(keys::EXPIRES_AT.into(), n(until));
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
-                .expression_attribute_values(":now", n(now))
-                .build()?,
-        )
-        .build())
-}
-
 impl Db {
     /// `GetItem SOCIAL#<provider>#<id> / SOCIAL` → the linked user id.
     pub async fn social_user_id(
@@ -69,19 +44,15 @@ impl Db {
         provider: &str,
         social_id: &str,
     ) -> anyhow::Result<Option<String>> {
-        let key = keys::social(provider, social_id);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("get social link")?;
-        Ok(out
-            .item
-            .and_then(|i| i.get("userId").and_then(|v| v.as_s().ok()).cloned()))
+        let link = self
+            .get_item_at(
+                &keys::social(provider, social_id),
+                true,
+                None,
+                "social link",
+            )
+            .await?;
+        Ok(link.and_then(|i| i.get("userId").and_then(|v| v.as_s().ok()).cloned()))
     }
 
     /// First login: the social link and the user in one transaction, both
@@ -93,26 +64,16 @@ impl Db {
         link_item.insert("type".into(), s("Social"));
         link_item.insert("userId".into(), s(&user.user_id));
         let user_item = Stored::new(keys::user(&user.user_id), "User", user).item()?;
-        let put = |item: Item| -> anyhow::Result<TransactWriteItem> {
-            Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(PK)")
-                        .build()?,
-                )
-                .build())
-        };
-        let parts = vec![put(link_item)?, put(user_item)?];
-        match self
-            .transact_retrying(parts)
-            .await
-            .context("create social user")?
-        {
-            TxOutcome::Done => Ok(SignupOutcome::Created),
-            TxOutcome::ConditionFailed(_) => Ok(SignupOutcome::AlreadyLinked),
-        }
+        let new = Some("attribute_not_exists(PK)");
+        let parts = vec![
+            self.tx_put(link_item, new, &[])?,
+            self.tx_put(user_item, new, &[])?,
+        ];
+        Ok(if self.transact_if(parts, "create social user").await? {
+            SignupOutcome::Created
+        } else {
+            SignupOutcome::AlreadyLinked
+        })
     }
 
     /// Applies profile changes to an existing user (`attribute_exists`);
@@ -162,18 +123,12 @@ impl Db {
             .return_values(ReturnValue::UpdatedOld)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(Some(changes.profile_url.as_ref().and_then(|_| {
+        match written(result, "update profile")? {
+            Some(out) => Ok(Some(changes.profile_url.as_ref().and_then(|_| {
                 out.attributes
                     .and_then(|a| a.get("profileUrl").and_then(|v| v.as_s().ok()).cloned())
             }))),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e).context("update profile"),
+            None => Ok(None),
         }
     }
 
@@ -190,47 +145,22 @@ impl Db {
     ) -> anyhow::Result<SendCodeOutcome> {
         let item = Stored::new(keys::phone_code(user_id), "PhoneCode", code).item()?;
         let until = now + interval;
-        let put_user = throttle_put(&self.table, &keys::throttle(user_id, "sms"), now, until)?;
-        let put_phone = throttle_put(
-            &self.table,
-            &keys::phone_throttle(number_tag, "sms"),
-            now,
-            until,
-        )?;
-        let store = TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .build()?,
-            )
-            .build();
-        let parts = vec![store, put_user, put_phone];
-        match self
-            .transact_retrying(parts)
-            .await
-            .context("store phone code")?
-        {
-            TxOutcome::Done => Ok(SendCodeOutcome::Stored),
-            TxOutcome::ConditionFailed(_) => Ok(SendCodeOutcome::Throttled),
-        }
+        let parts = vec![
+            self.tx_put(item, None, &[])?,
+            self.tx_throttle(&keys::throttle(user_id, "sms"), now, until)?,
+            self.tx_throttle(&keys::phone_throttle(number_tag, "sms"), now, until)?,
+        ];
+        Ok(if self.transact_if(parts, "store phone code").await? {
+            SendCodeOutcome::Stored
+        } else {
+            SendCodeOutcome::Throttled
+        })
     }
 
     /// The pending SMS code (consistent read; expiry is the caller's rule).
     pub async fn phone_code(&self, user_id: &str) -> anyhow::Result<Option<PhoneCode>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&keys::phone_code(user_id))))
-            .consistent_read(true)
-            .send()
+        self.get(&keys::phone_code(user_id), true, None, "phone code")
             .await
-            .context("get phone code")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode phone code")
     }
 
     /// Counts one wrong guess against the pending code (if it still exists).
@@ -245,16 +175,8 @@ impl Db {
             .expression_attribute_values(":one", n(1))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(e).context("count code attempt"),
-        }
+        written(result, "count code attempt")?;
+        Ok(())
     }
 
     /// Uses the code and stores the encrypted phone in one transaction: the
@@ -267,41 +189,30 @@ impl Db {
         encrypted_phone: &str,
     ) -> anyhow::Result<VerifyOutcome> {
         let parts = vec![
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(&keys::phone_code(user_id))))
-                            .condition_expression(
-                                "#code = :code AND numberTag = :tag AND (attribute_not_exists(attempts) OR attempts = :attempts)",
-                            )
-                            .expression_attribute_names("#code", "code")
-                            .expression_attribute_values(":code", s(&code.code))
-                            .expression_attribute_values(":tag", s(&code.number_tag))
-                            .expression_attribute_values(":attempts", n(i64::from(code.attempts)))
-                            .build()?,
-                    )
-                    .build(),
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(&keys::user(user_id))))
-                            .update_expression("SET phone = :phone")
-                            .condition_expression("attribute_exists(PK)")
-                            .expression_attribute_values(":phone", s(encrypted_phone))
-                            .build()?,
-                    )
-                    .build(),
+            self.tx_delete_named(
+                &keys::phone_code(user_id),
+                Some(
+                    "#code = :code AND numberTag = :tag AND (attribute_not_exists(attempts) OR attempts = :attempts)",
+                ),
+                &[("#code", "code")],
+                &[
+                    (":code", s(&code.code)),
+                    (":tag", s(&code.number_tag)),
+                    (":attempts", n(i64::from(code.attempts))),
+                ],
+            )?,
+            self.tx_update(
+                &keys::user(user_id),
+                "SET phone = :phone",
+                Some("attribute_exists(PK)"),
+                &[(":phone", s(encrypted_phone))],
+            )?,
         ];
-        match self
-            .transact_retrying(parts)
-            .await
-            .context("verify phone")?
-        {
-            TxOutcome::Done => Ok(VerifyOutcome::Verified),
-            TxOutcome::ConditionFailed(_) => Ok(VerifyOutcome::CodeGone),
-        }
+        Ok(if self.transact_if(parts, "verify phone").await? {
+            VerifyOutcome::Verified
+        } else {
+            VerifyOutcome::CodeGone
+        })
     }
 
     /// The first step of an account deletion: marks the profile, after which
@@ -319,16 +230,7 @@ impl Db {
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e).context("begin account deletion"),
-        }
+        Ok(written(result, "begin account deletion")?.is_some())
     }
 
     /// Runs the user applied to (host included) starting at or after `from_utc`.
@@ -359,11 +261,8 @@ impl Db {
         from_utc: &str,
     ) -> anyhow::Result<Vec<String>> {
         let (from, to) = keys::runs_from(prefix, from_utc);
-        let mut ids = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name(keys::GSI2)
@@ -371,26 +270,19 @@ impl Db {
                 .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
                 .expression_attribute_values(":from", s(&from))
                 .expression_attribute_values(":to", s(&to))
-                .projection_expression("GSI2SK")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("query user runs")?;
-            for item in out.items.unwrap_or_default() {
-                if let Some(id) = item
-                    .get(keys::GSI2SK)
+                .projection_expression("GSI2SK"),
+        )
+        .await
+        .context("query user runs")?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                item.get(keys::GSI2SK)
                     .and_then(|v| v.as_s().ok())
                     .and_then(|sk| keys::group_id_of_run(sk))
-                {
-                    ids.push(id.to_owned());
-                }
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        Ok(ids)
+                    .map(str::to_owned)
+            })
+            .collect())
     }
 
     /// A user's profile with their evaluation counters, plus runs, in one
@@ -406,23 +298,18 @@ impl Db {
             .batch_get(&wanted)
             .await
             .context("get profile and runs")?;
+        let mut mixed = Mixed::new(items);
+        let groups = mixed.decode::<Group>("Group")?;
         let mut profile = None;
-        let mut groups = Vec::new();
-        for item in items {
-            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned();
-            match sk.as_deref() {
-                Some("PROFILE") => {
-                    let user = serde_dynamo::from_item::<_, User>(item.clone());
-                    let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
-                    match (user, counts) {
-                        (Ok(user), Ok(counts)) => profile = Some((user, counts)),
-                        // Read like a deleted user (`users::decode_user`).
-                        (Err(e), _) | (_, Err(e)) => {
-                            tracing::warn!(error = %e, "skipped a malformed user item");
-                        }
-                    }
+        for item in mixed.take("User") {
+            let user = serde_dynamo::from_item::<_, User>(item.clone());
+            let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
+            match (user, counts) {
+                (Ok(user), Ok(counts)) => profile = Some((user, counts)),
+                // Read like a deleted user (`users::decode_user`).
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "skipped a malformed user item");
                 }
-                _ => groups.push(serde_dynamo::from_item(item).context("decode group")?),
             }
         }
         Ok((profile, groups))
@@ -438,30 +325,18 @@ impl Db {
     /// Every key in the `USER#<uid>` partition (profile, refresh tokens,
     /// phone code, throttles, alarms), paged, keys only.
     pub async fn user_partition(&self, user_id: &str) -> anyhow::Result<Vec<Key>> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk")
                 .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
                 .projection_expression("PK, SK")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("query user partition")?;
-            for item in out.items.unwrap_or_default() {
-                found.push(serde_dynamo::from_item::<_, Key>(item).context("decode key")?);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        Ok(found)
+                .consistent_read(true),
+        )
+        .await
+        .context("query user partition")?;
+        serde_dynamo::from_items(items).context("decode key")
     }
 
     /// The last step of an account deletion: every item of the user's
@@ -482,22 +357,16 @@ impl Db {
             .map(|k| super::delete_request(&k))
             .collect::<anyhow::Result<_>>()?;
         self.batch_write(rest).await.context("delete user items")?;
-        let delete = |key: &Key| -> anyhow::Result<TransactWriteItem> {
-            Ok(TransactWriteItem::builder()
-                .delete(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_map(key)))
-                        .build()?,
-                )
-                .build())
-        };
         let mut transaction = self
             .client
             .transact_write_items()
-            .transact_items(delete(&profile)?);
+            .transact_items(self.tx_delete(&profile, None, &[])?);
         if let Some((provider, social_id)) = social {
-            transaction = transaction.transact_items(delete(&keys::social(provider, social_id))?);
+            transaction = transaction.transact_items(self.tx_delete(
+                &keys::social(provider, social_id),
+                None,
+                &[],
+            )?);
         }
         transaction.send().await.context("delete profile")?;
         Ok(())

@@ -4,7 +4,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use super::batch::query_all;
+use super::batch::{query_all, query_up_to};
 use super::courses::text;
 use super::keys::{self, Key, PostKind};
 use super::tx::s;
@@ -79,23 +79,9 @@ impl Db {
         user_id: &str,
         limit: usize,
     ) -> anyhow::Result<Vec<StoredAlarm>> {
-        let mut found = Vec::new();
-        let mut after = None;
-        while found.len() < limit {
-            let out = self
-                .alarm_query(user_id)
-                .scan_index_forward(false)
-                .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(after.take())
-                .send()
-                .await
-                .context("query alarms")?;
-            found.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => after = Some(k),
-                _ => break,
-            }
-        }
+        let found = query_up_to(self.alarm_query(user_id).scan_index_forward(false), limit)
+            .await
+            .context("query alarms")?;
         let mut alarms = Vec::with_capacity(found.len());
         for item in found {
             alarms.push(stored_alarm(item)?);

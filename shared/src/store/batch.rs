@@ -1,5 +1,7 @@
-//! Batch reads and writes with DynamoDB's size limits and retries of
-//! unprocessed entries, so callers never loop per item.
+//! The store's reads: the one typed single-item read ([`Db::get`]), batch
+//! reads and writes with DynamoDB's size limits and retries of unprocessed
+//! entries, so callers never loop per item, and the one paging loop
+//! ([`query_all`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -44,6 +46,45 @@ async fn backoff(attempt: u32) {
 }
 
 impl Db {
+    /// GetItem of `key` (strongly consistent if `consistent`, only the
+    /// `projection` attributes if any) as stored; `None` when absent. `what`
+    /// names the item in errors.
+    pub(super) async fn get_item_at(
+        &self,
+        key: &Key,
+        consistent: bool,
+        projection: Option<&str>,
+        what: &str,
+    ) -> anyhow::Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .set_consistent_read(consistent.then_some(true))
+            .set_projection_expression(projection.map(str::to_owned))
+            .send()
+            .await
+            .with_context(|| format!("get {what}"))?;
+        Ok(out.item)
+    }
+
+    /// GetItem then decode: the one typed read of a single item
+    /// ([`Db::get_item_at`] decoded as `T`).
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Key,
+        consistent: bool,
+        projection: Option<&str>,
+        what: &str,
+    ) -> anyhow::Result<Option<T>> {
+        self.get_item_at(key, consistent, projection, what)
+            .await?
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .with_context(|| format!("decode {what}"))
+    }
+
     /// BatchWriteItem in chunks of 25; unprocessed requests are retried with backoff.
     pub async fn batch_write(&self, requests: Vec<WriteRequest>) -> anyhow::Result<()> {
         for chunk in requests.chunks(25) {
@@ -129,6 +170,32 @@ impl Db {
         }
         Ok(items)
     }
+}
+
+/// Runs a Query until it returned `limit` items (each request's `Limit` is
+/// what is still missing) or its pages ended: several requests only past
+/// DynamoDB's 1 MB page.
+pub(super) async fn query_up_to(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+) -> anyhow::Result<Vec<Item>> {
+    let mut found = Vec::new();
+    let mut after = None;
+    while found.len() < limit {
+        let out = query
+            .clone()
+            .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.take())
+            .send()
+            .await
+            .context("query")?;
+        found.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => after = Some(k),
+            _ => break,
+        }
+    }
+    Ok(found)
 }
 
 /// Runs a Query to the end of its pages.

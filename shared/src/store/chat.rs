@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use super::Db;
 use super::item::Stored;
 use super::keys;
-use super::tx::{n, s};
+use super::tx::{n, s, written};
 use crate::chat::ChatRow;
 use crate::chat::session::Session;
 use crate::domain::user::User;
@@ -38,22 +38,9 @@ impl Db {
     /// The live session `sid` (strongly consistent); a dead one (no pong in
     /// time, TTL not yet applied) is absent.
     pub async fn chat_session(&self, sid: &str, now_ms: i64) -> anyhow::Result<Option<Session>> {
-        let key = keys::chat_session(sid);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(key.pk))
-            .key(keys::SK, AttributeValue::S(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("get chat session")?;
-        let session: Option<Session> = out
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode chat session")?;
+        let session: Option<Session> = self
+            .get(&keys::chat_session(sid), true, None, "chat session")
+            .await?;
         Ok(session.filter(|s| s.alive(now_ms)))
     }
 
@@ -148,16 +135,7 @@ impl Db {
             .expression_attribute_values(":v", n(read_ver as i64))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e).context("save chat session"),
-        }
+        Ok(written(result, "save chat session")?.is_some())
     }
 
     /// Reads and claims session `sid` for poll `poll_id` until `until` in
@@ -253,14 +231,7 @@ impl Db {
             .limit(1)
             .consistent_read(true)
             .send();
-        let applied = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(member.pk))
-            .key(keys::SK, AttributeValue::S(member.sk))
-            .projection_expression(keys::PK)
-            .send();
+        let applied = self.get_item_at(&member, false, Some(keys::PK), "membership");
         let (last, applied) = futures::join!(last, applied);
         let head = last
             .context("query last chat")?
@@ -271,7 +242,7 @@ impl Db {
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let is_member = applied.context("get membership")?.item.is_some();
+        let is_member = applied?.is_some();
         Ok((head, is_member))
     }
 

@@ -11,7 +11,7 @@ use super::batch::query_all;
 use super::courses::text;
 use super::item::Stored;
 use super::keys::{self, Key, PostKind};
-use super::tx::s;
+use super::tx::{s, written};
 use super::{Db, key_map};
 use crate::domain::alarm::Alarm;
 use crate::domain::comment::{Comment, Reply};
@@ -127,19 +127,13 @@ impl Db {
         kind: PostKind,
         post_id: &str,
     ) -> anyhow::Result<Option<PostSummary>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&post_meta(kind, post_id))))
-            .projection_expression("userId, title")
-            .send()
-            .await
-            .context("get post")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode post")
+        self.get(
+            &post_meta(kind, post_id),
+            false,
+            Some("userId, title"),
+            "post",
+        )
+        .await
     }
 
     /// Replies of every comment of a post, oldest first.
@@ -232,16 +226,7 @@ impl Db {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e).context("edit content"),
-        }
+        Ok(written(result, "edit content")?.is_some())
     }
 
     /// Deletes a comment with its replies in one transaction conditioned on

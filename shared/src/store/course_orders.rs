@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
-use super::batch::query_all;
+use super::batch::{query_all, query_up_to};
 use super::keys;
 use super::tx::s;
 use super::{Db, Item};
@@ -216,33 +216,20 @@ impl Db {
         limit: usize,
         projection: Option<&str>,
     ) -> anyhow::Result<Vec<Item>> {
-        let mut found: Vec<Item> = Vec::new();
-        let mut after: Option<Item> = None;
-        while found.len() < limit {
-            let want = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", attribute)
-                .expression_attribute_values(":pk", s(pk))
-                .scan_index_forward(false)
-                .limit(want)
-                .set_exclusive_start_key(after.take());
-            query = match projection {
-                Some(p) => query.projection_expression(p),
-                None => super::courses::with_list_projection(query),
-            };
-            let out = query.send().await?;
-            found.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => after = Some(k),
-                _ => break,
-            }
-        }
-        Ok(found)
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attribute)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(false);
+        let query = match projection {
+            Some(p) => query.projection_expression(p),
+            None => super::courses::with_list_projection(query),
+        };
+        query_up_to(query, limit).await
     }
 
     /// A user's profile and the ids of every course they bookmarked, in one

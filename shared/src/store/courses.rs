@@ -10,10 +10,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Get, ReturnValue, TransactGetItem}
 use serde::Serialize;
 
 use super::batch::query_all;
-use super::item::Stored;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
 use super::tx::TxOutcome;
-use super::tx::{n, s};
+use super::tx::{n, s, written};
 use super::{Db, Item, key_map};
 use crate::domain::course::{Course, CourseOrder, StarSummary};
 use crate::domain::user::User;
@@ -127,19 +127,8 @@ impl Db {
 
     /// `GetItem COURSE#<id> / META`.
     pub async fn course(&self, course_id: &str) -> anyhow::Result<Option<Course>> {
-        let key = keys::course(course_id);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&key)))
-            .send()
+        self.get(&keys::course(course_id), false, None, "course")
             .await
-            .context("get course")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode course")
     }
 
     /// A detail view: `ADD clickCnt 1` atomically, returning the course after
@@ -158,19 +147,13 @@ impl Db {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => out
+        match written(result, "count course view")? {
+            Some(out) => out
                 .attributes
                 .map(serde_dynamo::from_item)
                 .transpose()
                 .context("decode course"),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e).context("count course view"),
+            None => Ok(None),
         }
     }
 
@@ -268,34 +251,23 @@ impl Db {
         if wanted.is_empty() {
             return Ok(found);
         }
-        for item in self.batch_get(&wanted).await.context("lookup")? {
-            match text(&item, "type") {
-                Some("User") => match serde_dynamo::from_item::<_, User>(item) {
-                    Ok(user) => {
-                        found.users.insert(user.user_id.clone(), user);
-                    }
-                    // Read like a deleted user (`users::decode_user`).
-                    Err(e) => tracing::warn!(error = %e, "skipped a malformed user item"),
-                },
-                Some("Course") => {
-                    let course: Course = serde_dynamo::from_item(item).context("decode course")?;
-                    found.courses.insert(course.course_id.clone(), course);
-                }
-                Some("Bookmark") => {
-                    if let Some(id) = text(&item, "courseId") {
-                        found.bookmarked.insert(id.to_owned());
-                    }
-                }
-                Some("Star") => {
-                    let value = match item.get("myStarPoint") {
-                        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
-                        _ => 0,
-                    };
-                    if let Some(id) = text(&item, "courseId") {
-                        found.stars.insert(id.to_owned(), value);
-                    }
-                }
-                _ => {}
+        let mut mixed = Mixed::new(self.batch_get(&wanted).await.context("lookup")?);
+        found.users = mixed.users();
+        for course in mixed.decode::<Course>("Course")? {
+            found.courses.insert(course.course_id.clone(), course);
+        }
+        for item in mixed.take("Bookmark") {
+            if let Some(id) = text(&item, "courseId") {
+                found.bookmarked.insert(id.to_owned());
+            }
+        }
+        for item in mixed.take("Star") {
+            let value = match item.get("myStarPoint") {
+                Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                _ => 0,
+            };
+            if let Some(id) = text(&item, "courseId") {
+                found.stars.insert(id.to_owned(), value);
             }
         }
         Ok(found)

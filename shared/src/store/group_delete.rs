@@ -13,7 +13,7 @@ use super::Db;
 use super::batch::{key_map, query_all};
 use super::item::Stored;
 use super::keys;
-use super::tx::{TxOutcome, s};
+use super::tx::s;
 use crate::domain::group::Group;
 
 pub const DELETING_TYPE: &str = "GroupDeleting";
@@ -53,31 +53,18 @@ impl Db {
                 &[],
             )?,
         ];
-        match self
-            .transact_retrying(parts)
-            .await
-            .context("begin group delete")?
-        {
-            TxOutcome::Done => Ok(true),
-            TxOutcome::ConditionFailed(_) => Ok(false),
-        }
+        self.transact_if(parts, "begin group delete").await
     }
 
     /// The run's unfinished delete, if any (consistent read).
     pub async fn group_deletion(&self, group_id: &str) -> anyhow::Result<Option<GroupDeletion>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&keys::group_deletion(group_id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("get group deletion")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode group deletion")
+        self.get(
+            &keys::group_deletion(group_id),
+            true,
+            None,
+            "group deletion",
+        )
+        .await
     }
 
     /// The runs `host` hosts whose delete began and has not finished

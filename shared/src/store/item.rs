@@ -1,8 +1,12 @@
 //! The envelope every record is stored in: its key, its `type`, its index
-//! entries, and the record's own fields (serde_dynamo, flattened).
+//! entries, and the record's own fields (serde_dynamo, flattened); and
+//! [`Mixed`], the one decoder of reads that return several kinds at once.
+
+use std::collections::HashMap;
 
 use anyhow::Context;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::Item;
 use super::keys::{IndexKey, Key};
@@ -61,6 +65,56 @@ impl<'a, T: Serialize> Stored<'a, T> {
 
     pub(super) fn item(&self) -> anyhow::Result<Item> {
         serde_dynamo::to_item(self).with_context(|| format!("encode {}", self.kind))
+    }
+}
+
+/// The `type` of a stored item.
+pub(super) fn kind(item: &Item) -> Option<&str> {
+    item.get("type")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// The items of a mixed read (a BatchGetItem or Query returning several
+/// kinds), sorted out by their `type`, each kind in read order; items of
+/// kinds nobody takes are ignored.
+pub(super) struct Mixed {
+    by_kind: HashMap<String, Vec<Item>>,
+}
+
+impl Mixed {
+    pub(super) fn new(items: Vec<Item>) -> Self {
+        let mut by_kind: HashMap<String, Vec<Item>> = HashMap::new();
+        for item in items {
+            if let Some(k) = kind(&item) {
+                by_kind.entry(k.to_owned()).or_default().push(item);
+            }
+        }
+        Self { by_kind }
+    }
+
+    /// The items of `kind` as stored (markers read by one attribute).
+    pub(super) fn take(&mut self, kind: &str) -> Vec<Item> {
+        self.by_kind.remove(kind).unwrap_or_default()
+    }
+
+    /// The items of `kind`, each decoded as `T`; one that does not decode
+    /// is an error.
+    pub(super) fn decode<T: DeserializeOwned>(&mut self, kind: &str) -> anyhow::Result<Vec<T>> {
+        self.take(kind)
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).with_context(|| format!("decode {kind}")))
+            .collect()
+    }
+
+    /// The `User` items by id, a malformed one read like a deleted user
+    /// (absent, logged: `users::decode_user`).
+    pub(super) fn users(&mut self) -> HashMap<String, crate::domain::user::User> {
+        self.take("User")
+            .into_iter()
+            .filter_map(super::users::decode_user)
+            .map(|u| (u.user_id.clone(), u))
+            .collect()
     }
 }
 

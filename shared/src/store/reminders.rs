@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::alarms::alarm_item;
 use super::batch::query_all;
 use super::groups::Loaded;
-use super::item::Stored;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
 use super::tx::{TxOutcome, s};
 use super::{Db, Item, key_map};
@@ -310,25 +310,16 @@ impl Db {
             .batch_get_consistent(&wanted)
             .await
             .context("get recipients")?;
-        let (mut users, mut deliveries) = (HashMap::new(), HashMap::new());
-        for item in items {
-            match item
-                .get("type")
-                .and_then(|t| t.as_s().ok())
-                .map(String::as_str)
-            {
-                Some("User") => {
-                    let user: User = serde_dynamo::from_item(item).context("decode user")?;
-                    users.insert(user.user_id.clone(), user);
-                }
-                Some(DELIVERY_TYPE) => {
-                    let d: Delivery = serde_dynamo::from_item(item).context("decode delivery")?;
-                    deliveries.insert(d.user_id.clone(), d);
-                }
-                _ => {}
-            }
-        }
-        Ok((users, deliveries))
+        let mut mixed = Mixed::new(items);
+        let users = mixed.decode::<User>("User")?;
+        let deliveries = mixed.decode::<Delivery>(DELIVERY_TYPE)?;
+        Ok((
+            users.into_iter().map(|u| (u.user_id.clone(), u)).collect(),
+            deliveries
+                .into_iter()
+                .map(|d| (d.user_id.clone(), d))
+                .collect(),
+        ))
     }
 
     /// Each recipient's alarm row together with its delivery record, both

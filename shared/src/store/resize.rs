@@ -14,6 +14,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::keys::{self, Key};
+use super::tx::written;
 use super::{Db, key_map};
 
 /// How long a completed record is kept: far beyond S3's and Lambda's
@@ -125,24 +126,14 @@ impl Db {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(Claim::Claimed {
+        match written(result, "claim resize record")? {
+            Some(out) => Ok(Claim::Claimed {
                 written: out.attributes.as_ref().map(widths_of).unwrap_or_default(),
             }),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            None => {
                 let item = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key_map(record)))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .context("read resize record")?
-                    .item
+                    .get_item_at(record, true, None, "resize record")
+                    .await?
                     .unwrap_or_default();
                 let status = item.get("status").and_then(|v| v.as_s().ok());
                 Ok(match status.map(String::as_str) {
@@ -156,7 +147,6 @@ impl Db {
                     _ => Claim::InProgress,
                 })
             }
-            Err(e) => Err(e).context("claim resize record"),
         }
     }
 
@@ -214,16 +204,8 @@ impl Db {
             .expression_attribute_values(":expired", n(now - 1))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(e).context("release resize record"),
-        }
+        written(result, "release resize record")?;
+        Ok(())
     }
 
     /// Whether some version of the object has both copies stored: its record
@@ -314,15 +296,9 @@ impl Db {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(MarkOutcome::Marked),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(MarkOutcome::Changed)
-            }
-            Err(e) => Err(e).context("mark images resized"),
+        match written(result, "mark images resized")? {
+            Some(_) => Ok(MarkOutcome::Marked),
+            None => Ok(MarkOutcome::Changed),
         }
     }
 }

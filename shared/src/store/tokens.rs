@@ -39,17 +39,8 @@ impl Db {
         now: i64,
     ) -> anyhow::Result<Option<String>> {
         let key = keys::refresh_token(user_id, user_agent);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(key.pk))
-            .key(keys::SK, AttributeValue::S(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("get refresh token")?;
-        let Some(item) = out.item else {
+        let item = self.get_item_at(&key, true, None, "refresh token").await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let expires_at = item

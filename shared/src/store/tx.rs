@@ -1,12 +1,19 @@
-//! TransactWriteItems with cancellations as values, and small builders for
-//! its parts, so stores state conditions without SDK boilerplate.
+//! The store's one write plumbing: TransactWriteItems with cancellations as
+//! values, the builders of its parts (`tx_put`, `tx_update`, `tx_delete`,
+//! `tx_check`, the throttle marker `tx_throttle`), and [`written`], the
+//! outcome of a single conditional write, so stores state conditions
+//! without SDK boilerplate.
 
 use anyhow::Context;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 
-use super::keys::Key;
+use super::keys::{self, Key};
 use super::{Db, Item, key_map};
 
 /// The result of a transaction: done, or cancelled with the indexes of the
@@ -23,6 +30,48 @@ impl TxOutcome {
     }
 }
 
+/// The errors of single writes (PutItem, UpdateItem, DeleteItem) whose
+/// condition can fail.
+pub(super) trait ConditionalWriteError {
+    fn condition_failed(&self) -> bool;
+}
+
+impl ConditionalWriteError for PutItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionalWriteError for UpdateItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionalWriteError for DeleteItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+/// The outcome of one conditional write: `Some(output)` when written,
+/// `None` when its condition failed (an answer, not an error); any other
+/// failure is an error with `what` as its context.
+pub(super) fn written<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    what: &'static str,
+) -> anyhow::Result<Option<T>>
+where
+    E: ConditionalWriteError + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if e.as_service_error().is_some_and(|e| e.condition_failed()) => Ok(None),
+        Err(e) => Err(e).context(what),
+    }
+}
+
 enum Attempt {
     Finished(TxOutcome),
     Conflict,
@@ -31,6 +80,17 @@ enum Attempt {
 pub(super) type Values<'a> = &'a [(&'a str, AttributeValue)];
 
 impl Db {
+    /// Runs a transaction whose failed condition is an answer: `true` when
+    /// it was written, `false` when a condition failed (conflicts retried as
+    /// in [`Db::transact_retrying`]).
+    pub(super) async fn transact_if(
+        &self,
+        parts: Vec<TransactWriteItem>,
+        what: &'static str,
+    ) -> anyhow::Result<bool> {
+        Ok(self.transact_retrying(parts).await.context(what)? == TxOutcome::Done)
+    }
+
     /// Runs a transaction; a cancellation because another transaction held
     /// an item (`TransactionConflict`, frequent on hot counters) is retried
     /// with a jittered backoff, a failed condition is returned as a value.
@@ -137,14 +197,48 @@ impl Db {
         condition: Option<&str>,
         values: Values<'_>,
     ) -> anyhow::Result<TransactWriteItem> {
+        self.tx_delete_named(key, condition, &[], values)
+    }
+
+    /// [`Db::tx_delete`] whose condition names attributes (`#name`).
+    pub(super) fn tx_delete_named(
+        &self,
+        key: &Key,
+        condition: Option<&str>,
+        names: &[(&str, &str)],
+        values: Values<'_>,
+    ) -> anyhow::Result<TransactWriteItem> {
         let mut op = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
             .set_condition_expression(condition.map(str::to_owned));
+        for (name, attribute) in names {
+            op = op.expression_attribute_names(*name, *attribute);
+        }
         for (name, value) in values {
             op = op.expression_attribute_values(*name, value.clone());
         }
         Ok(TransactWriteItem::builder().delete(op.build()?).build())
+    }
+
+    /// A throttle marker at `key` until `until` (epoch seconds, also its
+    /// TTL): written only if there is none or it expired by `now`, so the
+    /// transaction carrying it is refused within the interval (the SMS
+    /// codes' 60 s; the run creation's 10 s).
+    pub(super) fn tx_throttle(
+        &self,
+        key: &Key,
+        now: i64,
+        until: i64,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let mut item = key_map(key);
+        item.insert("type".into(), s("Throttle"));
+        item.insert(keys::EXPIRES_AT.into(), n(until));
+        self.tx_put(
+            item,
+            Some("attribute_not_exists(PK) OR expiresAt <= :now"),
+            &[(":now", n(now))],
+        )
     }
 
     pub(super) fn tx_check(&self, key: &Key, condition: &str) -> anyhow::Result<TransactWriteItem> {

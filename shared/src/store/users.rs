@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::Db;
 use super::item::Stored;
 use super::keys::{self, Key};
+use super::tx::written;
 use crate::domain::user::User;
 
 /// A profile item as a user; a malformed one (e.g. a counter-only stub an
@@ -30,17 +31,10 @@ pub enum CreateOutcome {
 impl Db {
     /// `GetItem USER#<uid> / PROFILE`.
     pub async fn user(&self, user_id: &str) -> anyhow::Result<Option<User>> {
-        let key = keys::user(user_id);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(key.pk))
-            .key(keys::SK, AttributeValue::S(key.sk))
-            .send()
-            .await
-            .context("get user")?;
-        Ok(out.item.and_then(decode_user))
+        let item = self
+            .get_item_at(&keys::user(user_id), false, None, "user")
+            .await?;
+        Ok(item.and_then(decode_user))
     }
 
     /// Profiles of many users in one BatchGetItem (per 100), by id.
@@ -73,15 +67,9 @@ impl Db {
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(CreateOutcome::Created),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(CreateOutcome::AlreadyExists)
-            }
-            Err(e) => Err(e).context("put user"),
+        match written(result, "put user")? {
+            Some(_) => Ok(CreateOutcome::Created),
+            None => Ok(CreateOutcome::AlreadyExists),
         }
     }
 

@@ -9,8 +9,8 @@
 
 use std::net::SocketAddr;
 
-use functions::fakes::oauth::FakeProviders;
-use functions::fakes::sens::FakeSens;
+use functions::local::fakes::oauth::FakeProviders;
+use functions::local::fakes::sens::FakeSens;
 
 /// Development-only phone key (not secret); real deployments set `PHONE_KEY`.
 const DEV_PHONE_KEY: [u8; 32] = *b"erunjrun-dev-phone-key-not-real!";
@@ -42,12 +42,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let sdk = aws_config::load_from_env().await;
     let app: &'static shared::App = Box::leak(Box::new(shared::App::new(config, &sdk)));
-    functions::devstack::ensure_table(&app.db.client, &app.config.table_name).await?;
-    functions::devstack::ensure_bucket(&app.s3, &app.config.image_bucket).await?;
-    let themes = functions::theme_defaults::upload(
+    functions::local::devstack::ensure_table(&app.db.client, &app.config.table_name).await?;
+    functions::local::devstack::ensure_bucket(&app.s3, &app.config.image_bucket).await?;
+    let themes = functions::local::theme_defaults::upload(
         &app.s3,
         &app.config.image_bucket,
-        &functions::theme_defaults::assets_dir(),
+        &functions::local::theme_defaults::assets_dir(),
     )
     .await?;
     tracing::info!(
@@ -55,15 +55,15 @@ async fn main() -> anyhow::Result<()> {
         "theme default thumbnails in the local bucket"
     );
     // The background functions, run locally as S3 and the Scheduler run them in AWS.
-    functions::devstack::ensure_schedules(&app.scheduler, &app.config.table_name).await?;
-    let background = functions::background::Background {
-        on_schedule: Some(functions::background::alarm_dispatch()),
-        on_object_created: Some(functions::resize::s3_handler(
-            functions::resize::Settings::default(),
+    functions::local::devstack::ensure_schedules(&app.scheduler, &app.config.table_name).await?;
+    let background = functions::local::background::Background {
+        on_schedule: Some(functions::local::background::alarm_dispatch()),
+        on_object_created: Some(functions::local::background::image_resize(
+            functions::events::image_resize::Settings::default(),
         )),
     };
-    functions::background::spawn(app, background, aws_sdk_sqs::Client::new(&sdk)).await?;
-    functions::gateway::serve(app, SocketAddr::from(([127, 0, 0, 1], port))).await
+    functions::local::background::spawn(app, background, aws_sdk_sqs::Client::new(&sdk)).await?;
+    functions::local::gateway::serve(app, SocketAddr::from(([127, 0, 0, 1], port))).await
 }
 
 fn tracing_subscriber_init() {

@@ -14,7 +14,7 @@
 //!
 //! The background functions themselves (image resize, alarm dispatch) plug
 //! in as [`Background`] handlers: the same functions their Lambda `main`s
-//! call. Dev gateway only (feature `dev-gateway`); never deployed.
+//! call (`crate::events`). Dev gateway only (feature `dev-gateway`); never deployed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -322,15 +322,24 @@ pub async fn fire_rate_schedules(
     }
 }
 
-/// The alarm-dispatch function as a schedule handler: the same `dispatch`
-/// its Lambda `main` calls.
+/// The alarm-dispatch function as a schedule handler: the same
+/// [`crate::events::alarm_dispatch::handle`] its Lambda `main` calls.
 pub fn alarm_dispatch() -> ScheduleHandler {
     Arc::new(|app, event| {
         Box::pin(async move {
-            let tick = shared::services::reminders::Tick::from_event(event)?;
-            shared::services::reminders::dispatch(app, &tick, None).await?;
+            crate::events::alarm_dispatch::handle(app, event, None).await?;
             Ok(())
         })
+    })
+}
+
+/// The image-resize function as an object-created handler: the same
+/// [`crate::events::image_resize::handle`] its Lambda `main` calls.
+pub fn image_resize(settings: crate::events::image_resize::Settings) -> S3Handler {
+    let settings = Arc::new(settings);
+    Arc::new(move |app, event| {
+        let settings = settings.clone();
+        Box::pin(async move { crate::events::image_resize::handle(app, &settings, event).await })
     })
 }
 

@@ -10,9 +10,12 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("usage: upload-theme-defaults <bucket>"))?;
     let sdk = aws_config::load_from_env().await;
     let s3 = aws_sdk_s3::Client::new(&sdk);
-    for key in
-        functions::theme_defaults::upload(&s3, &bucket, &functions::theme_defaults::assets_dir())
-            .await?
+    for key in functions::local::theme_defaults::upload(
+        &s3,
+        &bucket,
+        &functions::local::theme_defaults::assets_dir(),
+    )
+    .await?
     {
         println!("s3://{bucket}/{key}");
     }

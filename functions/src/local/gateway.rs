@@ -86,7 +86,7 @@ pub fn router(app: &'static App) -> Router {
         );
     }
     router
-        .merge(crate::local_images::router(app))
+        .merge(super::images::router(app))
         .fallback(fallback_handler)
 }
 

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 use serde::Deserialize;
 
 /// The SAM template, compiled in: the gateway needs no path at run time.
-pub const TEMPLATE: &str = include_str!("../../template.yaml");
+pub const TEMPLATE: &str = include_str!("../../../template.yaml");
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -2,7 +2,7 @@
 //! `courseImage/` → `w_384/{name}` and `w_758/{name}` → the owning run or
 //! course is marked `imagesResized` once every one of its images has both
 //! copies. The Lambda (`bin/image-resize.rs`) and the dev gateway's
-//! background runner call this same [`handle`]. Design: docs/images.md.
+//! background runner (`local/background.rs`) call this same [`handle`]. Design: docs/images.md.
 //!
 //! At least once, idempotent: one record per object version (bucket, key,
 //! ETag) claimed in progress → completed; copies already written by a failed
@@ -88,7 +88,7 @@ struct Upload {
 impl Upload {
     fn parse(record: &S3EventRecord) -> Result<Self, &'static str> {
         let bucket = record.s3.bucket.name.clone().unwrap_or_default();
-        let key = shared::events::s3_object_key(record.s3.object.key.as_deref().unwrap_or(""));
+        let key = s3_object_key(record.s3.object.key.as_deref().unwrap_or(""));
         let (prefix, name) = key.split_once('/').ok_or("not in an upload folder")?;
         let folder = match prefix {
             folder::GROUP => folder::GROUP,
@@ -345,14 +345,13 @@ async fn delete_copies(app: &App, upload: &Upload) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The function as the dev gateway's background runner calls it.
-#[cfg(feature = "dev-gateway")]
-pub fn s3_handler(settings: Settings) -> crate::background::S3Handler {
-    let settings = std::sync::Arc::new(settings);
-    std::sync::Arc::new(move |app, event| {
-        let settings = settings.clone();
-        Box::pin(async move { handle(app, &settings, event).await })
-    })
+/// An object key as S3 event notifications carry it: URL-encoded, with `+`
+/// for spaces (`groupthumbnail/a+b.png` is `groupthumbnail/a b.png`).
+pub fn s3_object_key(raw: &str) -> String {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -392,5 +391,22 @@ mod tests {
         ] {
             assert!(Upload::parse(&record("b", foreign)).is_err(), "{foreign}");
         }
+    }
+
+    #[test]
+    fn event_keys_are_url_decoded() {
+        assert_eq!(
+            s3_object_key("groupthumbnail/a+b.png"),
+            "groupthumbnail/a b.png"
+        );
+        assert_eq!(
+            s3_object_key("groupthumbnail%2F123.png"),
+            "groupthumbnail/123.png"
+        );
+        assert_eq!(
+            s3_object_key("profileImg/%ED%95%9C.png"),
+            "profileImg/한.png"
+        );
+        assert_eq!(s3_object_key("a%2Bb.png"), "a+b.png");
     }
 }
