@@ -1124,7 +1124,7 @@ async fn the_same_user_applying_twice_at_once_ends_with_at_most_one_membership_t
 
 // ---- edit ----
 
-async fn patch(app: &TestApp, token: &str, id: &str, form: Form) -> Reply {
+pub async fn patch(app: &TestApp, token: &str, id: &str, form: Form) -> Reply {
     app.send(
         app.http
             .patch(app.url(&format!("/group/{id}")))
@@ -1135,7 +1135,7 @@ async fn patch(app: &TestApp, token: &str, id: &str, form: Form) -> Reply {
 }
 
 /// The edit page's form: current values, `startTime`/`finishTime` as `undefined`, no chattingRoom.
-fn edit_form(app: &TestApp, run: &Run, kept: &[&str], new_images: usize) -> Form {
+pub fn edit_form(app: &TestApp, run: &Run, kept: &[&str], new_images: usize) -> Form {
     let mut run = run
         .clone()
         .set("startTime", "undefined")
