@@ -962,3 +962,69 @@ async fn a_deleted_run_leaves_every_filtered_feed_at_once() {
     }
     assert!(feed_entries(&app, &id).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_backfill_puts_the_feed_entries_of_runs_written_before_them() {
+    let app = spawn_app().await;
+    let mut all = Vec::new();
+    for i in 0..24u32 {
+        let thema = THEMAS[(i % 6) as usize];
+        all.push(
+            stored_run_as(
+                &app,
+                i,
+                (i % 3) as u8,
+                2 + i64::from(i % 5),
+                (i * 5) % 24,
+                thema,
+                f64::from(i),
+            )
+            .await,
+        );
+    }
+    // Runs as an older version wrote them: no entries.
+    for group in &all {
+        for entry in feed_entries(&app, &group.group_id).await {
+            let key = |name: &str| entry.get(name).cloned().expect("key");
+            app.app
+                .db
+                .client
+                .delete_item()
+                .table_name(&app.app.config.table_name)
+                .key("PK", key("PK"))
+                .key("SK", key("SK"))
+                .send()
+                .await
+                .expect("delete entry");
+        }
+    }
+    let filter = "region=1&thema=도시/산/&time=1/2/3/4/";
+    assert!(
+        anonymous_ids(&app, &format!("/group/all?{filter}"))
+            .await
+            .is_empty()
+    );
+    let written = app
+        .app
+        .db
+        .backfill_feed_entries(None)
+        .await
+        .expect("backfill");
+    assert_eq!(written, all.len());
+    let now = app.app.clock.now();
+    for filter in [filter, "distance=1/", "thema=트랙/&finish=1"] {
+        assert_eq!(
+            anonymous_ids(&app, &format!("/group/all?{filter}")).await,
+            expected_ids(&all, filter, now),
+            "{filter}"
+        );
+    }
+    // Again: the same items.
+    assert_eq!(
+        app.app.db.backfill_feed_entries(None).await.expect("again"),
+        all.len()
+    );
+    for group in &all {
+        assert_eq!(feed_entries(&app, &group.group_id).await.len(), 14);
+    }
+}

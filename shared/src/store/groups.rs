@@ -434,6 +434,65 @@ impl Db {
         Ok((rows, out.last_evaluated_key.filter(|k| !k.is_empty())))
     }
 
+    /// One-off backfill of the feed entries of runs written before GSI6
+    /// existed (docs/data-model.md, "Deploying"): every run in GSI1 from
+    /// `from` on (`None`: all) gets its 14 entries. Idempotent. Returns how
+    /// many runs were written.
+    pub async fn backfill_feed_entries(&self, from: Option<&str>) -> anyhow::Result<usize> {
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let (rows, next) = self
+                .feed_page(&FeedPartition::All, from, None, false, after, 100)
+                .await?;
+            for group in rows.into_iter().filter_map(|row| row.group) {
+                if self.put_feed_entries(group).await? {
+                    count += 1;
+                }
+            }
+            match next {
+                Some(key) => after = Some(key),
+                None => return Ok(count),
+            }
+        }
+    }
+
+    /// Puts a run's entries in one transaction conditioned on its META still
+    /// having the start and thema they are built from; a run edited
+    /// meanwhile is read again, a deleted one is skipped (`false`).
+    async fn put_feed_entries(&self, mut group: Group) -> anyhow::Result<bool> {
+        for _ in 0..8 {
+            let check = TransactWriteItem::builder()
+                .condition_check(
+                    aws_sdk_dynamodb::types::ConditionCheck::builder()
+                        .table_name("")
+                        .set_key(Some(key_map(&keys::group(&group.group_id))))
+                        .condition_expression("startsAt = :start AND thema = :thema")
+                        .expression_attribute_values(":start", s(&group.starts_at))
+                        .expression_attribute_values(":thema", s(&group.thema))
+                        .build()?,
+                )
+                .build();
+            let mut items = vec![check];
+            for entry in feed_entry_items(&group)? {
+                items.push(put(entry, None)?);
+            }
+            if self
+                .tx(items)
+                .await
+                .context("backfill feed entries")?
+                .is_none()
+            {
+                return Ok(true);
+            }
+            match self.group(&group.group_id).await? {
+                Some(current) => group = current,
+                None => return Ok(false),
+            }
+        }
+        bail!("backfill of run {}: it kept changing", group.group_id)
+    }
+
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
     pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
         let items = query_all(
