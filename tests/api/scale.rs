@@ -878,7 +878,7 @@ async fn an_edit_of_thema_time_or_date_moves_the_run_between_filtered_feeds() {
     for feed in &old_feeds {
         assert_eq!(
             anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6")).await,
-            [id.clone()],
+            std::slice::from_ref(&id),
             "{feed}"
         );
     }
@@ -958,7 +958,11 @@ async fn a_deleted_run_leaves_every_filtered_feed_at_once() {
     assert_eq!(reply.json()["success"], true, "{}", reply.text);
     for feed in feeds {
         let listed = anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6")).await;
-        assert_eq!(listed, [kept.clone()], "{feed} after the delete");
+        assert_eq!(
+            listed,
+            std::slice::from_ref(&kept),
+            "{feed} after the delete"
+        );
     }
     assert!(feed_entries(&app, &id).await.is_empty());
 }
