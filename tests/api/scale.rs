@@ -340,11 +340,24 @@ async fn ordering_keys_agree_with_the_counts_after_concurrent_writes() {
 
 /// A run stored directly, in `region`, `days` ahead at `hour:minute`.
 async fn stored_run(app: &TestApp, i: u32, region: u8, days: i64, hour: u32) -> Group {
+    let thema = ["산", "도시", "트랙"][(i % 3) as usize];
+    stored_run_as(app, i, region, days, hour, thema, f64::from(i % 20)).await
+}
+
+/// [`stored_run`] with its thema and distance chosen.
+async fn stored_run_as(
+    app: &TestApp,
+    i: u32,
+    region: u8,
+    days: i64,
+    hour: u32,
+    thema: &str,
+    distance: f64,
+) -> Group {
     let today = Utc::now().with_timezone(&kst()).date_naive();
     let date = today + Duration::days(days);
     let time = chrono::NaiveTime::from_hms_opt(hour, (i % 4) * 15, 0).expect("time");
     let created = instant_key(Utc::now());
-    let thema = ["산", "도시", "트랙"][(i % 3) as usize];
     let group: Group = serde_json::from_value(json!({
         "groupId": format!("g{i:04}"),
         "userId": format!("host{i}"),
@@ -353,7 +366,7 @@ async fn stored_run(app: &TestApp, i: u32, region: u8, days: i64, hour: u32) -> 
         "date": date.format("%Y-%m-%d").to_string(),
         "standbyTime": time.format("%H:%M:%S").to_string(),
         "startsAt": instant_key(start_instant(date, time)),
-        "distance": f64::from(i % 20),
+        "distance": distance,
         "speed": "pace",
         "location": "서울 서초구",
         "region": region,
@@ -651,4 +664,371 @@ async fn the_alarm_list_shows_the_newest_hundred_whatever_the_history() {
         "auth + one Query (+ one BatchGetItem): {}",
         reply.ddb_calls()
     );
+}
+
+/// The ids `/group/all?{filter}` must list: the seeded runs that pass the
+/// parsed filter (and are recruiting unless `finish=1`), fully sorted.
+fn expected_ids(all: &[Group], filter: &str, now: chrono::DateTime<Utc>) -> Vec<String> {
+    let q: HashMap<String, String> = filter
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let get = |k: &str| q.get(k).map(String::as_str);
+    let parsed = shared::domain::group::FeedFilter::parse(
+        get("date"),
+        get("region"),
+        get("time"),
+        get("distance"),
+        get("thema"),
+        get("finish"),
+    );
+    let recruiting = shared::domain::group::recruiting_from(now);
+    let mut expected: Vec<Group> = all
+        .iter()
+        .filter(|g| {
+            parsed.matches(g)
+                && (parsed.include_finished || g.starts_at.as_str() >= recruiting.as_str())
+        })
+        .cloned()
+        .collect();
+    sort_for_list(&mut expected, now);
+    expected.into_iter().map(|g| g.group_id).collect()
+}
+
+async fn anonymous_ids(app: &TestApp, path: &str) -> Vec<String> {
+    ids(&get_as(app, path, None).await)
+}
+
+const THEMAS: [&str; 6] = ["산", "도시", "강변", "해변", "공원", "트랙"];
+
+#[tokio::test]
+async fn every_filter_the_frontend_sends_lists_and_pages_like_a_full_sort_at_several_sizes() {
+    let app = spawn_app().await;
+    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let day = |n: i64| (today + Duration::days(n)).format("%Y-%m-%d").to_string();
+    let dated = format!("date={}/{}/", day(2), day(9));
+    let filters = [
+        "thema=트랙/".to_owned(),
+        "thema=도시/산/".to_owned(),
+        "distance=2/4/".to_owned(),
+        "time=1/3/".to_owned(),
+        "region=1&thema=도시/산/".to_owned(),
+        "region=1&time=1/3/&distance=2/4/".to_owned(),
+        "date=&region=9&time=&distance=4/&finish=0&thema=트랙/".to_owned(),
+        "region=2&thema=해변/공원/&time=6/".to_owned(),
+        "time=1/2/3/4/5/6/&distance=3/".to_owned(),
+        "thema=전체/&distance=1/".to_owned(),
+        "region=0&time=5/".to_owned(),
+        format!("{dated}&thema=산/&time=3/"),
+        format!("{dated}&region=1&distance=1/&finish=1"),
+        "thema=도시/&finish=1".to_owned(),
+        "region=1&time=2/5/&distance=1/3/&thema=산/도시/강변/&finish=1".to_owned(),
+        // 4·3·4 = 48 combinations: beyond the partition bound.
+        "region=1&time=1/2/3/4/&distance=1/2/3/&thema=산/도시/강변/해변/".to_owned(),
+        "region=1/2/&time=4/&thema=없는테마/".to_owned(),
+    ];
+    let mut all: Vec<Group> = Vec::new();
+    let mut next = 0u32;
+    for size in [30u32, 120, 300] {
+        while next < size {
+            let i = next;
+            // Region 1 dominates; days −2..20, all hours, every thema and distance.
+            let region = match i % 7 {
+                0 => 2,
+                1 => 9,
+                _ => 1,
+            };
+            let days = i64::from(i % 23) - 2;
+            let thema = THEMAS[((i / 2) % 6) as usize];
+            let distance = f64::from((i * 7) % 21);
+            all.push(stored_run_as(&app, i, region, days, (i * 5) % 24, thema, distance).await);
+            next += 1;
+        }
+        let now = app.app.clock.now();
+        for filter in &filters {
+            let full = anonymous_ids(&app, &format!("/group/all?{filter}")).await;
+            assert_eq!(
+                full,
+                expected_ids(&all, filter, now),
+                "{size} runs, {filter}: unpaged"
+            );
+            for page_size in [4usize, 6, 100] {
+                for page in 1..=full.len() / page_size + 2 {
+                    let got = anonymous_ids(
+                        &app,
+                        &format!("/group/all?{filter}&page={page}&size={page_size}"),
+                    )
+                    .await;
+                    let want: Vec<String> = full
+                        .iter()
+                        .skip((page - 1) * page_size)
+                        .take(page_size)
+                        .cloned()
+                        .collect();
+                    assert_eq!(
+                        got, want,
+                        "{size} runs, {filter}, page {page} of {page_size}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// (request, ids listed, DynamoDB calls) of each filtered page, and of the
+/// viewer's `prefer` page.
+async fn measure_filtered_pages(
+    app: &TestApp,
+    filters: &[&str],
+    token: &str,
+) -> Vec<(String, Vec<String>, u32)> {
+    let mut seen = Vec::new();
+    for filter in filters {
+        let reply = get_as(app, &format!("/group/all?{filter}"), None).await;
+        seen.push(((*filter).to_owned(), ids(&reply), reply.ddb_calls()));
+    }
+    let prefer = app.get("/group/prefer?page=1&size=6", token).await;
+    seen.push(("prefer".to_owned(), ids(&prefer), prefer.ddb_calls()));
+    seen
+}
+
+#[tokio::test]
+async fn a_filtered_page_costs_the_same_calls_however_many_other_runs_the_platform_holds() {
+    let app = spawn_app().await;
+    // Eight runs that match every filter below: Jeju, 트랙, 15 km+, 00–04 h.
+    for i in 0..8u32 {
+        stored_run_as(&app, i, 9, 2 + i64::from(i), 1, "트랙", 16.0).await;
+    }
+    let filters = [
+        "date=&region=9&time=&distance=4/&finish=0&thema=트랙/&page=1&size=6",
+        "time=1/&region=9&page=1&size=6",
+        "thema=트랙/&page=1&size=6",
+        "thema=트랙/&distance=4/&time=1/&page=1&size=6",
+        "region=9&thema=트랙/도시/&distance=3/4/&page=1&size=6",
+        "distance=4/&finish=1&page=1&size=6",
+    ];
+    let (user, token) = app.login_as("jeju").await;
+    crate::course::set_profile(&app, &user, "likeLocation", "9").await;
+    crate::course::set_profile(&app, &user, "likeDistance", "4").await;
+    let before = measure_filtered_pages(&app, &filters, &token).await;
+    // Ten times as many runs on the same days, in the same region and the
+    // same partitions' neighbours — none of them matches.
+    for i in 8..88u32 {
+        let (region, thema, distance, hour) = match i % 4 {
+            0 => (9, "산", 3.0, 5),
+            1 => (9, "도시", 7.0, 10),
+            2 => (1, "공원", 12.0, 1),
+            _ => (9, "도시", 2.0, 20),
+        };
+        stored_run_as(&app, i, region, 2 + i64::from(i % 8), hour, thema, distance).await;
+    }
+    let after = measure_filtered_pages(&app, &filters, &token).await;
+    for ((filter, ids_before, calls_before), (_, ids_after, calls_after)) in
+        before.iter().zip(&after)
+    {
+        assert_eq!(ids_before.len(), 6, "{filter}");
+        assert_eq!(ids_after, ids_before, "{filter}: the same page");
+        assert_eq!(calls_after, calls_before, "{filter}: the same calls");
+    }
+    // Anonymous: one Query per partition read + one BatchGetItem; prefer adds auth.
+    assert_eq!(before[0].2, 2, "{:?}", before[0]);
+    assert_eq!(before[2].2, 2, "{:?}", before[2]);
+    assert_eq!(before[4].2, 5, "four partitions: {:?}", before[4]);
+    assert_eq!(before[6].2, 3, "{:?}", before[6]);
+}
+
+/// The run's composite feed entries (`FEED#…` items of its partition).
+async fn feed_entries(app: &TestApp, group_id: &str) -> Vec<HashMap<String, AttributeValue>> {
+    partition(app, &keys::group_pk(group_id))
+        .await
+        .into_iter()
+        .filter(|i| {
+            matches!(i.get("SK"), Some(AttributeValue::S(sk)) if sk.starts_with(keys::FEED_ENTRY))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_edit_of_thema_time_or_date_moves_the_run_between_filtered_feeds() {
+    use crate::group::{Run, edit_form, hosted_run, patch};
+    let app = spawn_app().await;
+    // 서울 (region 1), 5.5 km (bucket 2), 강변, 07:00 (bucket 2), in 3 days.
+    let run = Run::in_days(3, "07:00");
+    let (id, _, host) = hosted_run(&app, "호스트", &run).await;
+    let day = |n: i64| {
+        (app.today() + Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let old_feeds = [
+        "thema=강변/".to_owned(),
+        "time=2/".to_owned(),
+        "region=1&thema=강변/&time=2/&distance=2/".to_owned(),
+        format!("date={}/{}/&thema=강변/", day(3), day(3)),
+        format!("date={}/{}/&region=1&distance=2/", day(3), day(3)),
+    ];
+    let new_feeds = [
+        "thema=산/".to_owned(),
+        "time=6/".to_owned(),
+        "region=1&thema=산/&time=6/&distance=2/".to_owned(),
+        format!("date={}/{}/&thema=산/", day(5), day(5)),
+        format!("date={}/{}/&region=1&distance=2/", day(5), day(5)),
+    ];
+    for feed in &old_feeds {
+        assert_eq!(
+            anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6")).await,
+            std::slice::from_ref(&id),
+            "{feed}"
+        );
+    }
+    for feed in &new_feeds {
+        assert!(
+            anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6"))
+                .await
+                .is_empty(),
+            "{feed}"
+        );
+    }
+    let edited = run
+        .clone()
+        .set("thema", "산")
+        .set("standbyTime", "21:30")
+        .set("date", &day(5));
+    let reply = patch(&app, &host, &id, edit_form(&app, &edited, &[], 0)).await;
+    assert_eq!(reply.json()["success"], true, "{}", reply.text);
+    for feed in &old_feeds {
+        assert!(
+            anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6"))
+                .await
+                .is_empty(),
+            "{feed} after the edit"
+        );
+    }
+    for feed in &new_feeds {
+        let listed = get_as(&app, &format!("/group/all?{feed}&page=1&size=6"), None)
+            .await
+            .json();
+        assert_eq!(
+            listed["data"][0]["groupId"],
+            id.as_str(),
+            "{feed} after the edit"
+        );
+        assert_eq!(listed["data"][0]["thema"], "산");
+        assert_eq!(listed["data"][0]["standbyTime"], "21:30:00");
+    }
+    // Still 14 entries (replaced, not added), all naming the new values.
+    let entries = feed_entries(&app, &id).await;
+    assert_eq!(entries.len(), 14);
+    assert!(entries.iter().all(|e| {
+        matches!(e.get("GSI6SK"), Some(AttributeValue::S(sk)) if sk.ends_with(&id))
+            && e.get("thema") == Some(&AttributeValue::S("산".into()))
+    }));
+}
+
+#[tokio::test]
+async fn a_deleted_run_leaves_every_filtered_feed_at_once() {
+    use crate::group::{Run, hosted_run};
+    let app = spawn_app().await;
+    let (id, _, host) = hosted_run(&app, "호스트", &Run::in_days(2, "02:30")).await;
+    let (kept, _, _) = hosted_run(&app, "남는호스트", &Run::in_days(4, "02:30")).await;
+    let feeds = [
+        "thema=강변/",
+        "time=1/",
+        "distance=2/",
+        "region=1&thema=강변/",
+        "region=1&time=1/&distance=2/&thema=강변/",
+        "thema=강변/&finish=1",
+    ];
+    for feed in feeds {
+        let listed = anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6")).await;
+        assert!(
+            listed.contains(&id) && listed.contains(&kept),
+            "{feed}: {listed:?}"
+        );
+    }
+    assert_eq!(feed_entries(&app, &id).await.len(), 14);
+    let reply = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/group/{id}"),
+            Some(&format!("Bearer {host}")),
+        )
+        .await;
+    assert_eq!(reply.json()["success"], true, "{}", reply.text);
+    for feed in feeds {
+        let listed = anonymous_ids(&app, &format!("/group/all?{feed}&page=1&size=6")).await;
+        assert_eq!(
+            listed,
+            std::slice::from_ref(&kept),
+            "{feed} after the delete"
+        );
+    }
+    assert!(feed_entries(&app, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_backfill_puts_the_feed_entries_of_runs_written_before_them() {
+    let app = spawn_app().await;
+    let mut all = Vec::new();
+    for i in 0..24u32 {
+        let thema = THEMAS[(i % 6) as usize];
+        all.push(
+            stored_run_as(
+                &app,
+                i,
+                (i % 3) as u8,
+                2 + i64::from(i % 5),
+                (i * 5) % 24,
+                thema,
+                f64::from(i),
+            )
+            .await,
+        );
+    }
+    // Runs as an older version wrote them: no entries.
+    for group in &all {
+        for entry in feed_entries(&app, &group.group_id).await {
+            let key = |name: &str| entry.get(name).cloned().expect("key");
+            app.app
+                .db
+                .client
+                .delete_item()
+                .table_name(&app.app.config.table_name)
+                .key("PK", key("PK"))
+                .key("SK", key("SK"))
+                .send()
+                .await
+                .expect("delete entry");
+        }
+    }
+    let filter = "region=1&thema=도시/산/&time=1/2/3/4/";
+    assert!(
+        anonymous_ids(&app, &format!("/group/all?{filter}"))
+            .await
+            .is_empty()
+    );
+    let written = app
+        .app
+        .db
+        .backfill_feed_entries(None)
+        .await
+        .expect("backfill");
+    assert_eq!(written, all.len());
+    let now = app.app.clock.now();
+    for filter in [filter, "distance=1/", "thema=트랙/&finish=1"] {
+        assert_eq!(
+            anonymous_ids(&app, &format!("/group/all?{filter}")).await,
+            expected_ids(&all, filter, now),
+            "{filter}"
+        );
+    }
+    // Again: the same items.
+    assert_eq!(
+        app.app.db.backfill_feed_entries(None).await.expect("again"),
+        all.len()
+    );
+    for group in &all {
+        assert_eq!(feed_entries(&app, &group.group_id).await.len(), 14);
+    }
 }

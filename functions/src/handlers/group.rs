@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shared::domain::feed::FeedRow;
 use shared::domain::group::{
     self as rules, ApplyAction, ApplyRefusal, FeedFilter, Group, GroupForm, GroupText, Member, msg,
 };
@@ -415,6 +416,41 @@ async fn render(
     ))
 }
 
+/// Renders feed rows with ONE BatchGetItem: the runs the index did not
+/// project (composite entries), every host profile and the viewer's
+/// membership of every run on the page. A run deleted since its row was
+/// read is left out.
+async fn render_rows(
+    app: &App,
+    rows: Vec<FeedRow>,
+    viewer: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Value>> {
+    let mut wanted: Vec<Key> = Vec::new();
+    for row in &rows {
+        if row.group.is_none() {
+            wanted.push(keys::group(&row.group_id));
+        }
+        wanted.push(keys::user(&row.user_id));
+        if let Some(v) = viewer {
+            wanted.push(keys::apply(&row.group_id, v));
+        }
+    }
+    let mut loaded = app.db.load(&wanted).await?;
+    let groups: Vec<Group> = rows
+        .into_iter()
+        .filter_map(|row| row.group.or_else(|| loaded.groups.remove(&row.group_id)))
+        .collect();
+    Ok(list_items(
+        app,
+        &groups,
+        &loaded.users,
+        &loaded.members,
+        Extra::None,
+        now,
+    ))
+}
+
 /// List items of `groups`, each with its host's profile and the given
 /// person's membership (by run) when there is one.
 fn list_items(
@@ -452,51 +488,35 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     let from = (!filter.include_finished).then(|| rules::recruiting_from(now));
     let (page_no, size) = (q("page"), q("size"));
     let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
-    // Only the filters' window of the feed index (and only the filtered
-    // regions' partitions) is read: docs/data-model.md, "Run feed".
-    let groups = match filter.start_window() {
+    // Only the filters' window of the index partitions that hold the
+    // filtered runs is read: docs/data-model.md, "Run feed".
+    let plan = filter.plan();
+    let rows = match filter.start_window() {
         Err(()) => Vec::new(),
+        Ok(_) if plan.partitions.is_empty() => Vec::new(),
         Ok((low, until)) => {
             let from = match (from, low) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
-            let matches = |g: &Group| filter.matches(g);
-            match filter.region_partitions() {
-                None => {
-                    let scope = services::groups::Scope {
-                        region: None,
-                        until,
-                        spread: filter.spread(),
-                    };
-                    services::groups::feed_in(app, scope, from.as_deref(), matches, needed).await
-                }
-                Some(regions) => {
-                    services::groups::feed_regions(
-                        app,
-                        &regions,
-                        until.as_deref(),
-                        filter.spread(),
-                        from.as_deref(),
-                        matches,
-                        needed,
-                    )
-                    .await
-                }
-            }
+            let residual = &plan.residual;
+            services::groups::feed_partitions(
+                app,
+                &plan.partitions,
+                until.as_deref(),
+                residual.spread(),
+                from.as_deref(),
+                |row: &FeedRow| residual.matches(row),
+                needed,
+            )
+            .await
             .or_fail(LIST_FAILED)?
         }
     };
-    let page = rules::page(groups, page_no.as_deref(), size.as_deref());
-    let data = render(
-        app,
-        &page,
-        viewer.as_ref().map(auth::AuthUser::user_id),
-        Extra::None,
-        now,
-    )
-    .await
-    .or_fail(LIST_FAILED)?;
+    let page = rules::page(rows, page_no.as_deref(), size.as_deref());
+    let data = render_rows(app, page, viewer.as_ref().map(auth::AuthUser::user_id), now)
+        .await
+        .or_fail(LIST_FAILED)?;
     ok(&json!({ "success": true, "data": data }))
 }
 
@@ -562,29 +582,35 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
     let finish = http::query(&req, "finish");
     let now = app.clock.now();
     let (page_no, size) = (http::query(&req, "page"), http::query(&req, "size"));
-    let groups = match region {
+    let rows = match region {
         None => Vec::new(),
         Some(region) => {
             let from = (finish.as_deref() != Some("1")).then(|| rules::recruiting_from(now));
-            let matches = |g: &Group| {
-                g.region == region && bucket.is_none_or(|b| rules::distance_bucket(g.distance) == b)
-            };
+            // The same partitions as `/group/all` with these filters: the
+            // region's (GSI3), or its distance bucket's (GSI6).
+            let plan = FeedFilter {
+                regions: Some(vec![region]),
+                distance_buckets: bucket.map(|b| vec![b]),
+                ..FeedFilter::default()
+            }
+            .plan();
+            let residual = &plan.residual;
             let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
-            services::groups::feed_regions(
+            services::groups::feed_partitions(
                 app,
-                &[region],
+                &plan.partitions,
                 None,
-                if bucket.is_some() { 4 } else { 1 },
+                residual.spread(),
                 from.as_deref(),
-                matches,
+                |row: &FeedRow| residual.matches(row),
                 needed,
             )
             .await
             .or_fail(LIST_FAILED)?
         }
     };
-    let page = rules::page(groups, page_no.as_deref(), size.as_deref());
-    let data = render(app, &page, Some(viewer.user_id()), Extra::None, now)
+    let page = rules::page(rows, page_no.as_deref(), size.as_deref());
+    let data = render_rows(app, page, Some(viewer.user_id()), now)
         .await
         .or_fail(LIST_FAILED)?;
     ok(&json!({

@@ -298,7 +298,7 @@ mod tests {
             .iter()
             .map(|i| i.index_name.as_str())
             .collect();
-        assert_eq!(indexes, ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5"]);
+        assert_eq!(indexes, ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5", "GSI6"]);
         let ttl = def.time_to_live_specification.expect("ttl");
         assert_eq!(ttl.attribute_name, shared::store::keys::EXPIRES_AT);
         assert!(ttl.enabled);
@@ -325,6 +325,8 @@ mod tests {
             keys::ORDER_PK,
             keys::ORDER_REGION_PK,
             keys::ORDER_N,
+            keys::GSI6PK,
+            keys::GSI6SK,
         ] {
             assert!(attrs.contains(&name), "{name} missing from the template");
         }

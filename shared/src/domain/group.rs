@@ -350,13 +350,66 @@ pub fn recruiting_from(now: DateTime<Utc>) -> String {
     instant_key(now + chrono::Duration::hours(4))
 }
 
+/// What the list order (groups.md §1.8) reads of a run: runs, and the rows
+/// of the feed indexes (`domain::feed::FeedRow`), are ordered by the same code.
+pub trait Listed {
+    /// KST date `YYYY-MM-DD`.
+    fn date(&self) -> &str;
+    /// KST time `HH:mm:ss`.
+    fn standby_time(&self) -> &str;
+    /// Start in UTC (an instant key).
+    fn starts_at(&self) -> &str;
+    fn group_id(&self) -> &str;
+
+    fn start(&self) -> DateTime<Utc> {
+        crate::time::parse_instant(self.starts_at()).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    fn kst_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(self.date(), "%Y-%m-%d").ok()
+    }
+
+    /// Calendar days from today (KST) to the run's date.
+    fn days_from_today(&self, now: DateTime<Utc>) -> i64 {
+        let today = now.with_timezone(&kst()).date_naive();
+        self.kst_date()
+            .map(|d| (d - today).num_days())
+            .unwrap_or(-1)
+    }
+
+    /// The number at the start of `applyEndTime`, which the list order uses.
+    fn list_label(&self, now: DateTime<Utc>) -> i64 {
+        let days = self.days_from_today(now);
+        if days > 0 {
+            return days;
+        }
+        let hours = (self.start() - now).num_hours();
+        if days == 0 && hours > 0 { hours } else { 0 }
+    }
+}
+
+impl Listed for Group {
+    fn date(&self) -> &str {
+        &self.date
+    }
+    fn standby_time(&self) -> &str {
+        &self.standby_time
+    }
+    fn starts_at(&self) -> &str {
+        &self.starts_at
+    }
+    fn group_id(&self) -> &str {
+        &self.group_id
+    }
+}
+
 impl Group {
     pub fn start(&self) -> DateTime<Utc> {
-        crate::time::parse_instant(&self.starts_at).unwrap_or(DateTime::<Utc>::MIN_UTC)
+        Listed::start(self)
     }
 
     pub fn kst_date(&self) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok()
+        Listed::kst_date(self)
     }
 
     pub fn has_started(&self, now: DateTime<Utc>) -> bool {
@@ -365,20 +418,12 @@ impl Group {
 
     /// Calendar days from today (KST) to the run's date.
     pub fn days_from_today(&self, now: DateTime<Utc>) -> i64 {
-        let today = now.with_timezone(&kst()).date_naive();
-        self.kst_date()
-            .map(|d| (d - today).num_days())
-            .unwrap_or(-1)
+        Listed::days_from_today(self, now)
     }
 
     /// The number at the start of `applyEndTime`, which the list order uses.
     pub fn list_label(&self, now: DateTime<Utc>) -> i64 {
-        let days = self.days_from_today(now);
-        if days > 0 {
-            return days;
-        }
-        let hours = (self.start() - now).num_hours();
-        if days == 0 && hours > 0 { hours } else { 0 }
+        Listed::list_label(self, now)
     }
 
     /// `applyEndTime` (groups.md §1.3), compared literally by the frontend.
@@ -432,13 +477,13 @@ impl Group {
 
 /// §1.8: date descending, then (stable) the number of `applyEndTime`
 /// ascending; remaining ties by start descending, then id.
-pub fn sort_for_list(groups: &mut [Group], now: DateTime<Utc>) {
+pub fn sort_for_list<T: Listed>(groups: &mut [T], now: DateTime<Utc>) {
     groups.sort_by(|a, b| {
         a.list_label(now)
             .cmp(&b.list_label(now))
-            .then_with(|| b.date.cmp(&a.date))
-            .then_with(|| b.standby_time.cmp(&a.standby_time))
-            .then_with(|| a.group_id.cmp(&b.group_id))
+            .then_with(|| b.date().cmp(a.date()))
+            .then_with(|| b.standby_time().cmp(a.standby_time()))
+            .then_with(|| a.group_id().cmp(b.group_id()))
     });
 }
 

@@ -3,6 +3,7 @@
 pub mod alarm;
 pub mod comment;
 pub mod course;
+pub mod feed;
 pub mod format;
 pub mod group;
 pub mod image;

@@ -4,7 +4,8 @@ use anyhow::Context;
 
 use crate::App;
 use crate::domain::alarm::{Alarm, category};
-use crate::domain::group::Group;
+use crate::domain::feed::{FeedPartition, FeedRow};
+use crate::domain::group::{Group, Listed};
 use crate::domain::image::folder;
 use crate::store::delete_request;
 use crate::store::group_delete::GroupDeletion;
@@ -121,43 +122,51 @@ pub async fn feed(
     matches: impl Fn(&Group) -> bool,
     needed: Option<usize>,
 ) -> anyhow::Result<Vec<Group>> {
-    feed_in(app, Scope::default(), from, matches, needed).await
+    // GSI1 projects the whole run: every row has it attached.
+    let rows = feed_in(
+        app,
+        Scope::default(),
+        from,
+        |row: &FeedRow| row.group.as_ref().is_some_and(&matches),
+        needed,
+    )
+    .await?;
+    Ok(rows.into_iter().filter_map(|row| row.group).collect())
 }
 
-/// Where a feed is read: every run (GSI1 `GROUPS`) or one region's
-/// (GSI3 `GROUPS#R<r>`), and an exclusive upper bound on the start key
-/// (a date filter's end), so a read never leaves the filter's window.
+/// Where a feed is read: one index partition (every run, one region's, or
+/// one filter combination's: `domain::feed`), and an exclusive upper bound
+/// on the start key (a date filter's end), so a read never leaves the
+/// filter's window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub region: Option<u8>,
+    pub partition: FeedPartition,
     pub until: Option<String>,
-    /// Runs read per expected match (`FeedFilter::spread`; 0 or 1: none filtered out).
+    /// Rows read per expected match (`Residual::spread`; 0 or 1: none filtered out).
     pub spread: usize,
 }
 
-/// [`feed`] over a [`Scope`]. Several regions: one read per region, merged
-/// (the first `needed` of the union are among the first `needed` of each).
-pub async fn feed_regions(
+/// [`feed_in`] over several partitions: one walk per partition (concurrently),
+/// merged — the first `needed` of the union are among the first `needed` of
+/// each, as the partitions hold disjoint sets of runs.
+pub async fn feed_partitions(
     app: &App,
-    regions: &[u8],
+    partitions: &[FeedPartition],
     until: Option<&str>,
     spread: usize,
     from: Option<&str>,
-    matches: impl Fn(&Group) -> bool + Copy,
+    matches: impl Fn(&FeedRow) -> bool + Copy,
     needed: Option<usize>,
-) -> anyhow::Result<Vec<Group>> {
-    let mut unique: Vec<u8> = regions.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    let reads = unique.iter().map(|r| {
+) -> anyhow::Result<Vec<FeedRow>> {
+    let reads = partitions.iter().map(|partition| {
         let scope = Scope {
-            region: Some(*r),
+            partition: partition.clone(),
             until: until.map(str::to_owned),
             spread,
         };
         feed_in(app, scope, from, matches, needed)
     });
-    let mut all: Vec<Group> = futures::future::try_join_all(reads)
+    let mut all: Vec<FeedRow> = futures::future::try_join_all(reads)
         .await?
         .into_iter()
         .flatten()
@@ -166,13 +175,14 @@ pub async fn feed_regions(
     Ok(all)
 }
 
+/// [`feed`] within one [`Scope`], over feed index rows.
 pub async fn feed_in(
     app: &App,
     scope: Scope,
     from: Option<&str>,
-    matches: impl Fn(&Group) -> bool,
+    matches: impl Fn(&FeedRow) -> bool,
     needed: Option<usize>,
-) -> anyhow::Result<Vec<Group>> {
+) -> anyhow::Result<Vec<FeedRow>> {
     use crate::domain::group::{sort_for_list, start_instant};
     use crate::time::{instant_key, kst};
 
@@ -225,7 +235,7 @@ pub async fn feed_in(
     loop {
         let (page, next) = app
             .db
-            .groups_page_in(scope.region, Some(&low), until, false, after, chunk)
+            .feed_page(&scope.partition, Some(&low), until, false, after, chunk)
             .await?;
         let settled = match (&next, page.last()) {
             (Some(_), Some(last)) => last.days_from_today(now) - 1,
@@ -235,7 +245,7 @@ pub async fn feed_in(
         let last_day = page
             .last()
             .filter(|g| g.days_from_today(now) >= 1)
-            .and_then(Group::kst_date);
+            .and_then(Listed::kst_date);
         found.extend(page.into_iter().filter(|g| matches(g)));
         let known = found
             .iter()
@@ -290,16 +300,16 @@ async fn read_latest(
     low: &str,
     high: &str,
     wanted: usize,
-    matches: &impl Fn(&Group) -> bool,
-) -> anyhow::Result<(Vec<Group>, bool)> {
-    let mut found: Vec<Group> = Vec::new();
+    matches: &impl Fn(&FeedRow) -> bool,
+) -> anyhow::Result<(Vec<FeedRow>, bool)> {
+    let mut found: Vec<FeedRow> = Vec::new();
     let mut after = None;
     // Sized like the forward chunks: room for filters that skip some runs.
     let limit = ((wanted * 3 + 16).saturating_mul(scope.spread.max(1))).min(1000) as i32;
     let complete = loop {
         let (page, next) = app
             .db
-            .groups_page_in(scope.region, Some(low), Some(high), true, after, limit)
+            .feed_page(&scope.partition, Some(low), Some(high), true, after, limit)
             .await?;
         found.extend(page.into_iter().filter(|g| matches(g)));
         match next {
@@ -342,14 +352,14 @@ async fn read_range(
     high: Option<&str>,
     newest_first: bool,
     limit: Option<usize>,
-    matches: &impl Fn(&Group) -> bool,
-) -> anyhow::Result<Vec<Group>> {
+    matches: &impl Fn(&FeedRow) -> bool,
+) -> anyhow::Result<Vec<FeedRow>> {
     let mut found = Vec::new();
     let mut after = None;
     loop {
         let (page, next) = app
             .db
-            .groups_page_in(scope.region, low, high, newest_first, after, 100)
+            .feed_page(&scope.partition, low, high, newest_first, after, 100)
             .await?;
         found.extend(page.into_iter().filter(|g| matches(g)));
         if next.is_none() || limit.is_some_and(|l| found.len() >= l) {

@@ -39,7 +39,7 @@ impl Db {
         host: &str,
     ) -> anyhow::Result<bool> {
         let group_id = &deletion.group.group_id;
-        let parts = vec![
+        let mut parts = vec![
             self.tx_delete(
                 &keys::group(group_id),
                 Some("attribute_exists(PK) AND userId = :host"),
@@ -53,6 +53,11 @@ impl Db {
                 &[],
             )?,
         ];
+        // The run leaves every filtered feed in the same step (its 14
+        // composite entries; the cascade would remove them later anyway).
+        for key in super::groups::feed_entry_keys(&deletion.group) {
+            parts.push(self.tx_delete(&key, None, &[])?);
+        }
         self.transact_if(parts, "begin group delete").await
     }
 

@@ -11,6 +11,7 @@ use super::batch::{Item, key_map};
 use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::TxOutcome;
+use crate::domain::feed::{FeedPartition, FeedRow};
 use crate::domain::group::{Group, GroupText, Member};
 use crate::domain::user::User;
 
@@ -18,6 +19,7 @@ pub const GROUP_TYPE: &str = "Group";
 pub const TEXT_TYPE: &str = "GroupText";
 pub const MEMBER_TYPE: &str = "Apply";
 pub const EVALUATION_TYPE: &str = "Evaluation";
+pub const FEED_ENTRY_TYPE: &str = "GroupFeedEntry";
 
 /// The condition every membership write puts on the member's profile: it
 /// exists and its deletion has not begun (`Db::begin_account_deletion`), so
@@ -45,6 +47,37 @@ fn group_item(group: &Group) -> anyhow::Result<Item> {
         .gsi2(hosted)
         .gsi3(by_region)
         .item()
+}
+
+/// The run's 14 composite feed entries (GSI6, docs/data-model.md "Run
+/// feed"): put in every transaction that puts its META, so they follow each
+/// edit (same keys: a Put replaces them).
+fn feed_entry_items(group: &Group) -> anyhow::Result<Vec<Item>> {
+    let row = FeedRow::of(group.clone());
+    row.combos()
+        .iter()
+        .map(|combo| {
+            let index = keys::group_combo_index(combo, &group.starts_at, &group.group_id);
+            let mut item = Stored::new(
+                keys::group_feed_entry(&group.group_id, combo),
+                FEED_ENTRY_TYPE,
+                &row,
+            )
+            .item()?;
+            item.insert(keys::GSI6PK.into(), s(&index.pk));
+            item.insert(keys::GSI6SK.into(), s(&index.sk));
+            Ok(item)
+        })
+        .collect()
+}
+
+/// The keys of a run's feed entries (the same 14 whatever its values).
+pub(super) fn feed_entry_keys(group: &Group) -> Vec<Key> {
+    FeedRow::of(group.clone())
+        .combos()
+        .iter()
+        .map(|combo| keys::group_feed_entry(&group.group_id, combo))
+        .collect()
 }
 
 fn text_item(group_id: &str, text: &GroupText) -> anyhow::Result<Item> {
@@ -245,6 +278,9 @@ impl Db {
             group,
             written_at(&group.created_at)?,
         )?);
+        for entry in feed_entry_items(group)? {
+            items.push(put(entry, None)?);
+        }
         match self.tx(items).await.context("create group")? {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
@@ -327,45 +363,39 @@ impl Db {
         serde_dynamo::from_items(items).context("decode groups")
     }
 
-    /// One page of the feed index between two start keys (`low` inclusive,
-    /// `high` exclusive; `None` = open), in start order or reversed,
-    /// continuing after `after`. Returns the runs and where the next page
+    /// One page of a feed index partition between two start keys (`low`
+    /// inclusive, `high` exclusive; `None` = open), in start order or
+    /// reversed, continuing after `after`: every run (GSI1 `GROUPS`), one
+    /// region's (GSI3 `GROUPS#R<r>`) or one filter combination's (GSI6, rows
+    /// without the run attached). Returns the rows and where the next page
     /// starts (`None` at the end).
-    pub async fn groups_page(
+    pub async fn feed_page(
         &self,
+        partition: &FeedPartition,
         low: Option<&str>,
         high: Option<&str>,
         newest_first: bool,
         after: Option<Item>,
         limit: i32,
-    ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
-        self.groups_page_in(None, low, high, newest_first, after, limit)
-            .await
-    }
-
-    /// [`Db::groups_page`] of every run (`None`, GSI1 `GROUPS`) or of one
-    /// region's runs (GSI3 `GROUPS#R<r>`, same sort key).
-    pub async fn groups_page_in(
-        &self,
-        region: Option<u8>,
-        low: Option<&str>,
-        high: Option<&str>,
-        newest_first: bool,
-        after: Option<Item>,
-        limit: i32,
-    ) -> anyhow::Result<(Vec<Group>, Option<Item>)> {
-        let (index, pk_name, sk_name, pk) = match region {
-            None => (
+    ) -> anyhow::Result<(Vec<FeedRow>, Option<Item>)> {
+        let (index, pk_name, sk_name, pk) = match partition {
+            FeedPartition::All => (
                 keys::GSI1,
                 keys::GSI1PK,
                 keys::GSI1SK,
                 keys::GROUPS.to_owned(),
             ),
-            Some(r) => (
+            FeedPartition::Region(r) => (
                 keys::GSI3,
                 keys::GSI3PK,
                 keys::GSI3SK,
-                keys::group_region_pk(r),
+                keys::group_region_pk(*r),
+            ),
+            FeedPartition::Combo(combo) => (
+                keys::GSI6,
+                keys::GSI6PK,
+                keys::GSI6SK,
+                keys::group_combo_pk(combo),
             ),
         };
         // Keys are `<start>#<id>`, so `<= high` (the bare instant) excludes
@@ -390,9 +420,77 @@ impl Db {
             .send()
             .await
             .context("query groups")?;
-        let groups =
-            serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode groups")?;
-        Ok((groups, out.last_evaluated_key.filter(|k| !k.is_empty())))
+        let items = out.items.unwrap_or_default();
+        let rows = match partition {
+            FeedPartition::Combo(_) => {
+                serde_dynamo::from_items(items).context("decode feed entries")?
+            }
+            _ => serde_dynamo::from_items::<_, Group>(items)
+                .context("decode groups")?
+                .into_iter()
+                .map(FeedRow::of)
+                .collect(),
+        };
+        Ok((rows, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// One-off backfill of the feed entries of runs written before GSI6
+    /// existed (docs/data-model.md, "Deploying"): every run in GSI1 from
+    /// `from` on (`None`: all) gets its 14 entries. Idempotent. Returns how
+    /// many runs were written.
+    pub async fn backfill_feed_entries(&self, from: Option<&str>) -> anyhow::Result<usize> {
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let (rows, next) = self
+                .feed_page(&FeedPartition::All, from, None, false, after, 100)
+                .await?;
+            for group in rows.into_iter().filter_map(|row| row.group) {
+                if self.put_feed_entries(group).await? {
+                    count += 1;
+                }
+            }
+            match next {
+                Some(key) => after = Some(key),
+                None => return Ok(count),
+            }
+        }
+    }
+
+    /// Puts a run's entries in one transaction conditioned on its META still
+    /// having the start and thema they are built from; a run edited
+    /// meanwhile is read again, a deleted one is skipped (`false`).
+    async fn put_feed_entries(&self, mut group: Group) -> anyhow::Result<bool> {
+        for _ in 0..8 {
+            let check = TransactWriteItem::builder()
+                .condition_check(
+                    aws_sdk_dynamodb::types::ConditionCheck::builder()
+                        .table_name("")
+                        .set_key(Some(key_map(&keys::group(&group.group_id))))
+                        .condition_expression("startsAt = :start AND thema = :thema")
+                        .expression_attribute_values(":start", s(&group.starts_at))
+                        .expression_attribute_values(":thema", s(&group.thema))
+                        .build()?,
+                )
+                .build();
+            let mut items = vec![check];
+            for entry in feed_entry_items(&group)? {
+                items.push(put(entry, None)?);
+            }
+            if self
+                .tx(items)
+                .await
+                .context("backfill feed entries")?
+                .is_none()
+            {
+                return Ok(true);
+            }
+            match self.group(&group.group_id).await? {
+                Some(current) => group = current,
+                None => return Ok(false),
+            }
+        }
+        bail!("backfill of run {}: it kept changing", group.group_id)
     }
 
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
@@ -585,6 +683,10 @@ impl Db {
             group,
             written_at(&group.updated_at)?,
         )?);
+        // The feed entries follow the new thema and start (same keys: replaced).
+        for entry in feed_entry_items(group)? {
+            items.push(put(entry, None)?);
+        }
         if items.len() > 100 {
             bail!(
                 "a run with {} members cannot be edited in one transaction",

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::domain::feed::FeedCombo;
+
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
@@ -22,6 +24,11 @@ pub const GSI5: &str = "GSI5";
 pub const ORDER_PK: &str = "ORDPK";
 pub const ORDER_REGION_PK: &str = "ORDRPK";
 pub const ORDER_N: &str = "ORDN";
+/// GSI6 — composite run feeds: one partition per combination of filter
+/// values (region, time bucket, distance bucket, thema), time-ordered.
+pub const GSI6: &str = "GSI6";
+pub const GSI6PK: &str = "GSI6PK";
+pub const GSI6SK: &str = "GSI6SK";
 /// TTL attribute (epoch seconds). DynamoDB deletes late: readers check it too.
 pub const EXPIRES_AT: &str = "expiresAt";
 
@@ -190,6 +197,40 @@ pub fn group_region_index(region: u8, start_utc: &str, group_id: &str) -> IndexK
 
 pub fn group_region_pk(region: u8) -> String {
     format!("{GROUPS}#R{region}")
+}
+
+/// Sort-key prefix of a run's feed entries (`FEED#<mask>`), kept apart from
+/// the `A…` detail prefix, members, comments, chat and reminders.
+pub const FEED_ENTRY: &str = "FEED#";
+
+/// `GROUP#<gid> / FEED#<mask>`: the run's entry for one filter combination
+/// (`mask`: the dimensions it names, e.g. `rth`). In the run's partition, so
+/// the run's edits overwrite it and its delete removes it.
+pub fn group_feed_entry(group_id: &str, combo: &FeedCombo) -> Key {
+    Key {
+        pk: group_pk(group_id),
+        sk: format!("{FEED_ENTRY}{}", combo.mask()),
+    }
+}
+
+/// GSI6 entry of a run's feed entry: `GF#<mask>#<v1>#…` / `<startUtc>#<gid>`
+/// (the same sort key as GSI1 and GSI3). The thema (free text) is the last
+/// value, and the mask fixes how many values follow, so no two
+/// combinations share a partition.
+pub fn group_combo_index(combo: &FeedCombo, start_utc: &str, group_id: &str) -> IndexKey {
+    IndexKey {
+        pk: group_combo_pk(combo),
+        sk: format!("{start_utc}#{group_id}"),
+    }
+}
+
+pub fn group_combo_pk(combo: &FeedCombo) -> String {
+    let mut pk = format!("GF#{}", combo.mask());
+    for value in combo.values() {
+        pk.push('#');
+        pk.push_str(&value);
+    }
+    pk
 }
 
 /// GSI2 entry of a run: `USER#<host> / HOST#<startUtc>#<gid>` (runs a user hosts).
