@@ -851,7 +851,8 @@ async fn feed_entries(app: &TestApp, group_id: &str) -> Vec<HashMap<String, Attr
 
 #[tokio::test]
 async fn an_edit_of_thema_time_or_date_moves_the_run_between_filtered_feeds() {
-    use crate::group::{Run, edit_form, hosted_run, patch};
+    use crate::group::{edit_form, patch};
+    use crate::runs::{Run, hosted_run};
     let app = spawn_app().await;
     // 서울 (region 1), 5.5 km (bucket 2), 강변, 07:00 (bucket 2), in 3 days.
     let run = Run::in_days(3, "07:00");
@@ -928,7 +929,7 @@ async fn an_edit_of_thema_time_or_date_moves_the_run_between_filtered_feeds() {
 
 #[tokio::test]
 async fn a_deleted_run_leaves_every_filtered_feed_at_once() {
-    use crate::group::{Run, hosted_run};
+    use crate::runs::{Run, hosted_run};
     let app = spawn_app().await;
     let (id, _, host) = hosted_run(&app, "호스트", &Run::in_days(2, "02:30")).await;
     let (kept, _, _) = hosted_run(&app, "남는호스트", &Run::in_days(4, "02:30")).await;
