@@ -86,7 +86,7 @@ impl Db {
                         (":rank", super::course_orders::order_delta(10)),
                     ],
                 )?,
-                PostKind::Group => self.tx_check(&meta, "attribute_exists(PK)")?,
+                PostKind::Group => self.tx_check(&meta, "attribute_exists(PK)", &[])?,
             },
         ];
         if let Some(alarm) = alarm {

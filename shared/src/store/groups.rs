@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::Db;
+use super::batch::Item;
 use super::batch::query_all;
-use super::batch::{Item, key_map};
-use super::item::Stored;
+use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
-use super::tx::TxOutcome;
+use super::tx::{TxOutcome, n, s, written};
 use crate::domain::feed::{FeedPartition, FeedRow};
 use crate::domain::group::{Group, GroupText, Member};
 use crate::domain::user::User;
@@ -26,16 +26,10 @@ pub const FEED_ENTRY_TYPE: &str = "GroupFeedEntry";
 /// no membership can appear for a deleted or departing user.
 const PROFILE_ACTIVE: &str = "attribute_exists(PK) AND attribute_not_exists(deleting)";
 
-fn profile_active(user_id: &str) -> anyhow::Result<TransactWriteItem> {
-    Ok(TransactWriteItem::builder()
-        .condition_check(
-            aws_sdk_dynamodb::types::ConditionCheck::builder()
-                .table_name("")
-                .set_key(Some(key_map(&keys::user(user_id))))
-                .condition_expression(PROFILE_ACTIVE)
-                .build()?,
-        )
-        .build())
+impl Db {
+    fn profile_active(&self, user_id: &str) -> anyhow::Result<TransactWriteItem> {
+        self.tx_check(&keys::user(user_id), PROFILE_ACTIVE, &[])
+    }
 }
 
 fn group_item(group: &Group) -> anyhow::Result<Item> {
@@ -95,35 +89,9 @@ fn member_item(member: &Member) -> anyhow::Result<Item> {
     .item()
 }
 
-fn put(item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name("")
-                .set_item(Some(item))
-                .set_condition_expression(condition.map(str::to_owned))
-                .build()?,
-        )
-        .build())
-}
-
-fn s(v: &str) -> AttributeValue {
-    AttributeValue::S(v.to_owned())
-}
-
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 /// The instant a run write happens (its `createdAt` / `updatedAt`).
 fn written_at(instant: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     crate::time::parse_instant(instant).context("the run's write time is not an instant")
-}
-
-fn kind(item: &Item) -> Option<&str> {
-    item.get("type")
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
 }
 
 /// Items of several kinds, sorted out by their `type`.
@@ -138,36 +106,24 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub fn from_items(items: Vec<Item>) -> anyhow::Result<Self> {
-        let mut loaded = Self::default();
-        for item in items {
-            match kind(&item) {
-                Some(GROUP_TYPE) => {
-                    let g: Group = serde_dynamo::from_item(item).context("decode group")?;
-                    loaded.groups.insert(g.group_id.clone(), g);
-                }
-                Some(TEXT_TYPE) => loaded
-                    .texts
-                    .push(serde_dynamo::from_item(item).context("decode group text")?),
-                Some(MEMBER_TYPE) => loaded
-                    .members
-                    .push(serde_dynamo::from_item(item).context("decode member")?),
-                Some("User") => match serde_dynamo::from_item::<_, User>(item) {
-                    Ok(u) => {
-                        loaded.users.insert(u.user_id.clone(), u);
-                    }
-                    // Read like a deleted user (see `Db::users`).
-                    Err(e) => tracing::warn!(error = %e, "skipped a malformed user item"),
-                },
-                Some(EVALUATION_TYPE) => {
-                    if let Some(user) = item.get("userId").and_then(|v| v.as_s().ok()) {
-                        loaded.evaluated.push(user.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(loaded)
+    /// Sorts a mixed read out ([`Mixed`]), each kind in read order.
+    pub(super) fn from_items(items: Vec<Item>) -> anyhow::Result<Self> {
+        let mut mixed = Mixed::new(items);
+        Ok(Self {
+            groups: mixed
+                .decode::<Group>(GROUP_TYPE)?
+                .into_iter()
+                .map(|g| (g.group_id.clone(), g))
+                .collect(),
+            texts: mixed.decode(TEXT_TYPE)?,
+            members: mixed.decode(MEMBER_TYPE)?,
+            users: mixed.users(),
+            evaluated: mixed
+                .take(EVALUATION_TYPE)
+                .iter()
+                .filter_map(|item| item.get("userId")?.as_s().ok().cloned())
+                .collect(),
+        })
     }
 }
 
@@ -193,54 +149,9 @@ pub enum CancelOutcome {
 }
 
 impl Db {
-    /// Runs a transaction whose parts leave the table name empty (filled in
-    /// here); conflicts with other transactions are retried. Returns the
-    /// index of the first part whose condition failed, if any.
-    async fn tx(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Option<usize>> {
-        Ok(
-            match self.transact_retrying(self.with_table(items)).await? {
-                TxOutcome::Done => None,
-                TxOutcome::ConditionFailed(parts) => Some(parts.into_iter().min().unwrap_or(0)),
-            },
-        )
-    }
-
-    /// Fills in the table name the parts leave empty.
-    fn with_table(&self, items: Vec<TransactWriteItem>) -> Vec<TransactWriteItem> {
-        items
-            .into_iter()
-            .map(|mut item| {
-                if let Some(p) = item.put.as_mut() {
-                    p.table_name = self.table.clone();
-                }
-                if let Some(u) = item.update.as_mut() {
-                    u.table_name = self.table.clone();
-                }
-                if let Some(d) = item.delete.as_mut() {
-                    d.table_name = self.table.clone();
-                }
-                if let Some(c) = item.condition_check.as_mut() {
-                    c.table_name = self.table.clone();
-                }
-                item
-            })
-            .collect()
-    }
-
     /// `GetItem GROUP#<gid> / A#META`.
     pub async fn group(&self, group_id: &str) -> anyhow::Result<Option<Group>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&keys::group(group_id))))
-            .send()
-            .await
-            .context("get group")?;
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .context("decode group")
+        self.get(&keys::group(group_id), false, None, "group").await
     }
 
     /// Creates a run, its text and the host's membership in one transaction,
@@ -253,35 +164,23 @@ impl Db {
         now: i64,
     ) -> anyhow::Result<CreateGroupOutcome> {
         let throttle = keys::throttle(&group.user_id, "group-create");
-        let mut marker = key_map(&throttle);
-        marker.insert("type".into(), s("Throttle"));
-        marker.insert(keys::EXPIRES_AT.into(), n(now + 10));
-        let marker_put = TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name("")
-                    .set_item(Some(marker))
-                    .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
-                    .expression_attribute_values(":now", n(now))
-                    .build()?,
-            )
-            .build();
         let mut items = vec![
-            marker_put,
-            put(group_item(group)?, Some("attribute_not_exists(PK)"))?,
-            put(text_item(&group.group_id, text)?, None)?,
-            put(member_item(host)?, None)?,
-            profile_active(&host.user_id)?,
+            self.tx_throttle(&throttle, now, now + 10)?,
+            self.tx_put(group_item(group)?, Some("attribute_not_exists(PK)"), &[])?,
+            self.tx_put(text_item(&group.group_id, text)?, None, &[])?,
+            self.tx_put(member_item(host)?, None, &[])?,
+            self.profile_active(&host.user_id)?,
         ];
         // The run's reminders, in the same transaction (docs/reminders.md).
-        items.extend(super::reminders::reminder_puts(
-            group,
-            written_at(&group.created_at)?,
-        )?);
+        items.extend(self.reminder_puts(group, written_at(&group.created_at)?)?);
         for entry in feed_entry_items(group)? {
-            items.push(put(entry, None)?);
+            items.push(self.tx_put(entry, None, &[])?);
         }
-        match self.tx(items).await.context("create group")? {
+        let outcome = self
+            .transact_retrying(items)
+            .await
+            .context("create group")?;
+        match outcome.first_failed() {
             None => Ok(CreateGroupOutcome::Created),
             Some(0) => Ok(CreateGroupOutcome::Throttled),
             Some(4) => bail!("create group: the host's account is being deleted"),
@@ -462,27 +361,16 @@ impl Db {
     /// meanwhile is read again, a deleted one is skipped (`false`).
     async fn put_feed_entries(&self, mut group: Group) -> anyhow::Result<bool> {
         for _ in 0..8 {
-            let check = TransactWriteItem::builder()
-                .condition_check(
-                    aws_sdk_dynamodb::types::ConditionCheck::builder()
-                        .table_name("")
-                        .set_key(Some(key_map(&keys::group(&group.group_id))))
-                        .condition_expression("startsAt = :start AND thema = :thema")
-                        .expression_attribute_values(":start", s(&group.starts_at))
-                        .expression_attribute_values(":thema", s(&group.thema))
-                        .build()?,
-                )
-                .build();
+            let check = self.tx_check(
+                &keys::group(&group.group_id),
+                "startsAt = :start AND thema = :thema",
+                &[(":start", s(&group.starts_at)), (":thema", s(&group.thema))],
+            )?;
             let mut items = vec![check];
             for entry in feed_entry_items(&group)? {
-                items.push(put(entry, None)?);
+                items.push(self.tx_put(entry, None, &[])?);
             }
-            if self
-                .tx(items)
-                .await
-                .context("backfill feed entries")?
-                .is_none()
-            {
+            if self.transact_if(items, "backfill feed entries").await? {
                 return Ok(true);
             }
             match self.group(&group.group_id).await? {
@@ -547,28 +435,26 @@ impl Db {
     /// start meanwhile would leave this member's index entry behind).
     pub async fn add_member(&self, member: &Member, now_key: &str) -> anyhow::Result<ApplyOutcome> {
         let group_key = keys::group(&member.group_id);
-        let count = TransactWriteItem::builder()
-            .update(
-                Update::builder()
-                    .table_name("")
-                    .set_key(Some(key_map(&group_key)))
-                    .update_expression("SET applyCount = applyCount + :one")
-                    .condition_expression(
-                        "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now \
-                         AND startsAt = :start",
-                    )
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":now", s(now_key))
-                    .expression_attribute_values(":start", s(&member.starts_at))
-                    .build()?,
-            )
-            .build();
+        let count = self.tx_update(
+            &group_key,
+            "SET applyCount = applyCount + :one",
+            Some(
+                "attribute_exists(PK) AND applyCount < maxPeople AND startsAt > :now \
+                 AND startsAt = :start",
+            ),
+            &[
+                (":one", n(1)),
+                (":now", s(now_key)),
+                (":start", s(&member.starts_at)),
+            ],
+        )?;
         let items = vec![
-            put(member_item(member)?, Some("attribute_not_exists(PK)"))?,
+            self.tx_put(member_item(member)?, Some("attribute_not_exists(PK)"), &[])?,
             count,
-            profile_active(&member.user_id)?,
+            self.profile_active(&member.user_id)?,
         ];
-        match self.tx(items).await.context("add member")? {
+        let outcome = self.transact_retrying(items).await.context("add member")?;
+        match outcome.first_failed() {
             None => Ok(ApplyOutcome::Applied),
             Some(0) => Ok(ApplyOutcome::AlreadyMember),
             // Full, started, gone — or the member's account is being deleted.
@@ -582,47 +468,38 @@ impl Db {
         group_id: &str,
         user_id: &str,
     ) -> anyhow::Result<CancelOutcome> {
-        let delete = TransactWriteItem::builder()
-            .delete(
-                Delete::builder()
-                    .table_name("")
-                    .set_key(Some(key_map(&keys::apply(group_id, user_id))))
-                    .condition_expression("attribute_exists(PK)")
-                    .build()?,
-            )
-            .build();
-        let count = TransactWriteItem::builder()
-            .update(
-                Update::builder()
-                    .table_name("")
-                    .set_key(Some(key_map(&keys::group(group_id))))
-                    .update_expression("SET applyCount = applyCount - :one")
-                    .condition_expression("attribute_exists(PK) AND applyCount > :zero")
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":zero", n(0))
-                    .build()?,
-            )
-            .build();
-        match self.tx(vec![delete, count]).await.context("cancel apply")? {
-            None => Ok(CancelOutcome::Cancelled),
-            Some(_) => Ok(CancelOutcome::NotMember),
+        let delete = self.tx_delete(
+            &keys::apply(group_id, user_id),
+            Some("attribute_exists(PK)"),
+            &[],
+        )?;
+        let count = self.tx_update(
+            &keys::group(group_id),
+            "SET applyCount = applyCount - :one",
+            Some("attribute_exists(PK) AND applyCount > :zero"),
+            &[(":one", n(1)), (":zero", n(0))],
+        )?;
+        if self
+            .transact_if(vec![delete, count], "cancel apply")
+            .await?
+        {
+            Ok(CancelOutcome::Cancelled)
+        } else {
+            Ok(CancelOutcome::NotMember)
         }
     }
 
     /// The current member count (strongly consistent).
     pub async fn apply_count(&self, group_id: &str) -> anyhow::Result<u32> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&keys::group(group_id))))
-            .projection_expression("applyCount")
-            .consistent_read(true)
-            .send()
-            .await
-            .context("get apply count")?;
-        Ok(out
-            .item
+        let item = self
+            .get_item_at(
+                &keys::group(group_id),
+                true,
+                Some("applyCount"),
+                "apply count",
+            )
+            .await?;
+        Ok(item
             .and_then(|i| {
                 i.get("applyCount")
                     .and_then(|v| v.as_n().ok())
@@ -643,49 +520,33 @@ impl Db {
         // Optimistic concurrency: the META is replaced only if no one joined or
         // left since it was read (the Put carries that read's applyCount).
         let mut items = vec![
-            put(
+            self.tx_put(
                 group_item(group)?,
                 Some("attribute_exists(PK) AND userId = :host AND applyCount = :count"),
+                &[
+                    (":host", s(&group.user_id)),
+                    (":count", n(i64::from(group.apply_count))),
+                ],
             )?,
-            put(text_item(&group.group_id, text)?, None)?,
+            self.tx_put(text_item(&group.group_id, text)?, None, &[])?,
         ];
-        if let Some(p) = items[0].put.as_mut() {
-            p.expression_attribute_values = Some(HashMap::from([
-                (":host".to_owned(), s(&group.user_id)),
-                (":count".to_owned(), n(group.apply_count)),
-            ]));
-        }
         // Members keep their own fields (evaluation, attendance); only their
         // index entry follows the new start.
         for member in members {
             let index =
                 keys::applied_group_index(&member.user_id, &group.starts_at, &group.group_id);
-            items.push(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name("")
-                            .set_key(Some(key_map(&keys::apply(
-                                &group.group_id,
-                                &member.user_id,
-                            ))))
-                            .update_expression("SET startsAt = :start, GSI2SK = :sk")
-                            .condition_expression("attribute_exists(PK)")
-                            .expression_attribute_values(":start", s(&group.starts_at))
-                            .expression_attribute_values(":sk", s(&index.sk))
-                            .build()?,
-                    )
-                    .build(),
-            );
+            items.push(self.tx_update(
+                &keys::apply(&group.group_id, &member.user_id),
+                "SET startsAt = :start, GSI2SK = :sk",
+                Some("attribute_exists(PK)"),
+                &[(":start", s(&group.starts_at)), (":sk", s(&index.sk))],
+            )?);
         }
         // The reminders follow the new time, in the same transaction (docs/reminders.md).
-        items.extend(super::reminders::reminder_puts(
-            group,
-            written_at(&group.updated_at)?,
-        )?);
+        items.extend(self.reminder_puts(group, written_at(&group.updated_at)?)?);
         // The feed entries follow the new thema and start (same keys: replaced).
         for entry in feed_entry_items(group)? {
-            items.push(put(entry, None)?);
+            items.push(self.tx_put(entry, None, &[])?);
         }
         if items.len() > 100 {
             bail!(
@@ -693,7 +554,7 @@ impl Db {
                 members.len()
             );
         }
-        Ok(self.tx(items).await.context("update group")?.is_none())
+        self.transact_if(items, "update group").await
     }
 
     /// Deletes the run's META item if `host` hosts it: from this moment the
@@ -703,21 +564,12 @@ impl Db {
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(&keys::group(group_id))))
+            .set_key(Some(super::key_map(&keys::group(group_id))))
             .condition_expression("attribute_exists(PK) AND userId = :host")
             .expression_attribute_values(":host", s(host))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e).context("delete group"),
-        }
+        Ok(written(result, "delete group")?.is_some())
     }
 
     /// Submits the attendance sheet once (conditioned on the host's flag
@@ -740,28 +592,30 @@ impl Db {
             let mut host_part = None;
             for member in &members {
                 let is_host = member.user_id == group.user_id;
-                let mut update = Update::builder()
-                    .table_name("")
-                    .set_key(Some(key_map(&keys::apply(
-                        &group.group_id,
-                        &member.user_id,
-                    ))))
-                    .update_expression("SET attendance = :yes")
-                    .expression_attribute_values(":yes", AttributeValue::Bool(true));
-                update = if is_host {
+                let key = keys::apply(&group.group_id, &member.user_id);
+                let yes = (":yes", AttributeValue::Bool(true));
+                let update = if is_host {
                     host_part = Some(items.len());
-                    update
-                        .condition_expression("attribute_exists(PK) AND attendance = :no")
-                        .expression_attribute_values(":no", AttributeValue::Bool(false))
+                    self.tx_update(
+                        &key,
+                        "SET attendance = :yes",
+                        Some("attribute_exists(PK) AND attendance = :no"),
+                        &[yes, (":no", AttributeValue::Bool(false))],
+                    )?
                 } else {
-                    update.condition_expression("attribute_exists(PK)")
+                    self.tx_update(
+                        &key,
+                        "SET attendance = :yes",
+                        Some("attribute_exists(PK)"),
+                        &[yes],
+                    )?
                 };
-                items.push(TransactWriteItem::builder().update(update.build()?).build());
+                items.push(update);
             }
             let first_point = items.len();
             for (user_id, seen) in &points {
                 if *seen < MAX_MANNER_POINT {
-                    items.push(manner_point_from(user_id, *seen, 1)?);
+                    items.push(self.manner_point_from(user_id, *seen, 1)?);
                 }
             }
             if items.len() > 100 {
@@ -770,7 +624,11 @@ impl Db {
                     members.len()
                 );
             }
-            let failed = match self.tx_all(items).await.context("submit attendance")? {
+            let failed = match self
+                .transact_retrying(items)
+                .await
+                .context("submit attendance")?
+            {
                 TxOutcome::Done => return Ok(true),
                 TxOutcome::ConditionFailed(parts) => parts,
             };
@@ -792,18 +650,15 @@ impl Db {
     /// GetItems, concurrently); users without a well-formed profile are absent.
     async fn manner_points(&self, user_ids: &[&str]) -> anyhow::Result<Vec<(String, i64)>> {
         let reads = user_ids.iter().map(|user_id| async move {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(key_map(&keys::user(user_id))))
-                .projection_expression("mannerPoint")
-                .consistent_read(true)
-                .send()
-                .await
-                .context("get manner point")?;
-            let point = out
-                .item
+            let item = self
+                .get_item_at(
+                    &keys::user(user_id),
+                    true,
+                    Some("mannerPoint"),
+                    "manner point",
+                )
+                .await?;
+            let point = item
                 .and_then(|i| i.get("mannerPoint").and_then(|v| v.as_n().ok()).cloned())
                 .and_then(|n| n.parse::<f64>().ok())
                 .map(|p| p as i64);
@@ -814,11 +669,6 @@ impl Db {
             .into_iter()
             .flatten()
             .collect())
-    }
-
-    /// A transaction (table names filled in) with every failed part.
-    async fn tx_all(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<TxOutcome> {
-        self.transact_retrying(self.with_table(items)).await
     }
 
     /// Evaluates the run's host once per (run, member), for good: the
@@ -846,44 +696,35 @@ impl Db {
             HostUpdate::Counter,
             HostUpdate::None,
         ] {
-            let member = TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name("")
-                        .set_key(Some(key_map(&keys::apply(&group.group_id, user_id))))
-                        .update_expression("SET evaluation = :category")
-                        .condition_expression("attribute_exists(PK) AND evaluation = :zero")
-                        .expression_attribute_values(":category", n(category))
-                        .expression_attribute_values(":zero", n(0))
-                        .build()?,
-                )
-                .build();
+            let member = self.tx_update(
+                &keys::apply(&group.group_id, user_id),
+                "SET evaluation = :category",
+                Some("attribute_exists(PK) AND evaluation = :zero"),
+                &[(":category", n(i64::from(category))), (":zero", n(0))],
+            )?;
             let mut items = vec![
                 member,
-                put(marker.clone(), Some("attribute_not_exists(PK)"))?,
+                self.tx_put(marker.clone(), Some("attribute_not_exists(PK)"), &[])?,
             ];
             match host_update {
-                HostUpdate::PointAndCounter => items.push(manner_point_change_with_counter(
+                HostUpdate::PointAndCounter => items.push(self.manner_point_change_with_counter(
                     &group.user_id,
                     point,
                     category,
                 )?),
-                HostUpdate::Counter => items.push(
-                    TransactWriteItem::builder()
-                        .update(
-                            Update::builder()
-                                .table_name("")
-                                .set_key(Some(key_map(&keys::user(&group.user_id))))
-                                .update_expression(format!("ADD eval{category} :one"))
-                                .condition_expression("attribute_exists(PK)")
-                                .expression_attribute_values(":one", n(1))
-                                .build()?,
-                        )
-                        .build(),
-                ),
+                HostUpdate::Counter => items.push(self.tx_update(
+                    &keys::user(&group.user_id),
+                    &format!("ADD eval{category} :one"),
+                    Some("attribute_exists(PK)"),
+                    &[(":one", n(1))],
+                )?),
                 HostUpdate::None => {}
             }
-            match self.tx(items).await.context("evaluate host")? {
+            let outcome = self
+                .transact_retrying(items)
+                .await
+                .context("evaluate host")?;
+            match outcome.first_failed() {
                 None => return Ok(EvaluateOutcome::Done),
                 Some(0 | 1) => return Ok(EvaluateOutcome::AlreadyEvaluated),
                 // The point is at a bound, or the host's profile is gone.
@@ -909,41 +750,42 @@ pub enum EvaluateOutcome {
 
 pub const MAX_MANNER_POINT: i64 = 100;
 
-/// `mannerPoint + delta` on an existing profile, only if it still is `seen`.
-fn manner_point_from(user_id: &str, seen: i64, delta: i8) -> anyhow::Result<TransactWriteItem> {
-    Ok(TransactWriteItem::builder()
-        .update(
-            Update::builder()
-                .table_name("")
-                .set_key(Some(key_map(&keys::user(user_id))))
-                .update_expression("SET mannerPoint = mannerPoint + :delta")
-                .condition_expression("attribute_exists(PK) AND mannerPoint = :seen")
-                .expression_attribute_values(":delta", n(delta))
-                .expression_attribute_values(":seen", n(seen))
-                .build()?,
+impl Db {
+    /// `mannerPoint + delta` on an existing profile, only if it still is `seen`.
+    fn manner_point_from(
+        &self,
+        user_id: &str,
+        seen: i64,
+        delta: i8,
+    ) -> anyhow::Result<TransactWriteItem> {
+        self.tx_update(
+            &keys::user(user_id),
+            "SET mannerPoint = mannerPoint + :delta",
+            Some("attribute_exists(PK) AND mannerPoint = :seen"),
+            &[(":delta", n(i64::from(delta))), (":seen", n(seen))],
         )
-        .build())
-}
+    }
 
-fn manner_point_change_with_counter(
-    user_id: &str,
-    delta: i8,
-    category: u8,
-) -> anyhow::Result<TransactWriteItem> {
-    let (condition, bound) = if delta >= 0 {
-        ("mannerPoint <= :bound", MAX_MANNER_POINT - i64::from(delta))
-    } else {
-        ("mannerPoint >= :bound", -i64::from(delta))
-    };
-    let update = Update::builder()
-        .table_name("")
-        .set_key(Some(key_map(&keys::user(user_id))))
-        .update_expression(format!(
-            "SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"
-        ))
-        .condition_expression(format!("attribute_exists(PK) AND {condition}"))
-        .expression_attribute_values(":delta", n(delta))
-        .expression_attribute_values(":bound", n(bound))
-        .expression_attribute_values(":one", n(1));
-    Ok(TransactWriteItem::builder().update(update.build()?).build())
+    fn manner_point_change_with_counter(
+        &self,
+        user_id: &str,
+        delta: i8,
+        category: u8,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let (condition, bound) = if delta >= 0 {
+            ("mannerPoint <= :bound", MAX_MANNER_POINT - i64::from(delta))
+        } else {
+            ("mannerPoint >= :bound", -i64::from(delta))
+        };
+        self.tx_update(
+            &keys::user(user_id),
+            &format!("SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"),
+            Some(&format!("attribute_exists(PK) AND {condition}")),
+            &[
+                (":delta", n(i64::from(delta))),
+                (":bound", n(bound)),
+                (":one", n(1)),
+            ],
+        )
+    }
 }

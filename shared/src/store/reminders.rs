@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use super::batch::query_all;
 use super::groups::Loaded;
 use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
-use super::tx::{TxOutcome, s};
+use super::tx::{TxOutcome, s, written};
 use super::{Db, Item, key_map};
 use crate::domain::alarm::Alarm;
 use crate::domain::group::Group;
@@ -149,43 +149,40 @@ impl Delivery {
     }
 }
 
-/// The run's pending reminders for a create or an edit at `now`: one Put per
-/// kind that is still ahead (same key per kind, so an edit replaces the old
-/// time). Parts leave the table name empty; the run's transaction fills it in.
-pub(super) fn reminder_puts(
-    group: &Group,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<TransactWriteItem>> {
-    reminder::upcoming(group, now)
-        .into_iter()
-        .map(|(kind, due)| {
-            let due_at = instant_key(due);
-            let entry = Entry {
-                group_id: group.group_id.clone(),
-                kind,
-                expires_at: (due + chrono::Duration::days(ENTRY_TTL_DAYS)).timestamp(),
-                due_at,
-            };
-            let item = Stored::new(
-                keys::reminder(&group.group_id, kind.category()),
-                REMINDER_TYPE,
-                &entry,
-            )
-            .gsi1(keys::reminder_due_index(
-                &entry.due_at,
-                &group.group_id,
-                kind.category(),
-            ))
-            .item()?;
-            Ok(TransactWriteItem::builder()
-                .put(Put::builder().table_name("").set_item(Some(item)).build()?)
-                .build())
-        })
-        .collect()
-}
-
-fn conditional_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("ConditionalCheckFailedException")
+impl Db {
+    /// The run's pending reminders for a create or an edit at `now`: one Put
+    /// per kind that is still ahead (same key per kind, so an edit replaces
+    /// the old time), parts of the run's own transaction.
+    pub(super) fn reminder_puts(
+        &self,
+        group: &Group,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<TransactWriteItem>> {
+        reminder::upcoming(group, now)
+            .into_iter()
+            .map(|(kind, due)| {
+                let due_at = instant_key(due);
+                let entry = Entry {
+                    group_id: group.group_id.clone(),
+                    kind,
+                    expires_at: (due + chrono::Duration::days(ENTRY_TTL_DAYS)).timestamp(),
+                    due_at,
+                };
+                let item = Stored::new(
+                    keys::reminder(&group.group_id, kind.category()),
+                    REMINDER_TYPE,
+                    &entry,
+                )
+                .gsi1(keys::reminder_due_index(
+                    &entry.due_at,
+                    &group.group_id,
+                    kind.category(),
+                ))
+                .item()?;
+                self.tx_put(item, None, &[])
+            })
+            .collect()
+    }
 }
 
 impl Db {
@@ -232,11 +229,7 @@ impl Db {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(false),
-            Err(e) => Err(e).context("lease reminder"),
-        }
+        Ok(written(result, "lease reminder")?.is_some())
     }
 
     /// Deletes a finished reminder — unless an edit replaced it meanwhile
@@ -251,11 +244,8 @@ impl Db {
             .expression_attribute_values(":id", s(lease_id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(()),
-            Err(e) => Err(e).context("finish reminder"),
-        }
+        written(result, "finish reminder")?;
+        Ok(())
     }
 
     /// Gives a lease back after a failure, so a retry need not wait for it
@@ -271,11 +261,8 @@ impl Db {
             .expression_attribute_values(":id", s(lease_id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(()),
-            Err(e) => Err(e).context("release reminder"),
-        }
+        written(result, "release reminder")?;
+        Ok(())
     }
 
     /// The run and its current members, strongly consistent (one Query):

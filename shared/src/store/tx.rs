@@ -28,6 +28,15 @@ impl TxOutcome {
     pub(super) fn failed(&self, index: usize) -> bool {
         matches!(self, Self::ConditionFailed(parts) if parts.contains(&index))
     }
+
+    /// The first part whose condition failed (`None`: done), for outcomes
+    /// told apart by which guard refused.
+    pub(super) fn first_failed(&self) -> Option<usize> {
+        match self {
+            Self::Done => None,
+            Self::ConditionFailed(parts) => Some(parts.iter().copied().min().unwrap_or(0)),
+        }
+    }
 }
 
 /// The errors of single writes (PutItem, UpdateItem, DeleteItem) whose
@@ -241,15 +250,21 @@ impl Db {
         )
     }
 
-    pub(super) fn tx_check(&self, key: &Key, condition: &str) -> anyhow::Result<TransactWriteItem> {
+    pub(super) fn tx_check(
+        &self,
+        key: &Key,
+        condition: &str,
+        values: Values<'_>,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let mut op = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .condition_expression(condition);
+        for (name, value) in values {
+            op = op.expression_attribute_values(*name, value.clone());
+        }
         Ok(TransactWriteItem::builder()
-            .condition_check(
-                ConditionCheck::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_map(key)))
-                    .condition_expression(condition)
-                    .build()?,
-            )
+            .condition_check(op.build()?)
             .build())
     }
 }
