@@ -3,12 +3,12 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::{Alarm, category};
+use shared::domain::comment::PostKind;
 use shared::domain::comment::{self, AlarmTarget, Comment, author_view};
 use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddCommentOutcome;
-use shared::store::keys::PostKind;
 use shared::time::{instant_key, parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
 

@@ -4,12 +4,12 @@
 use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::category;
+use shared::domain::comment::PostKind;
 use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view};
 use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddReplyOutcome;
-use shared::store::keys::PostKind;
 use shared::time::{instant_key, parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
 

@@ -6,7 +6,14 @@ use serde_json::{Value, json};
 
 use super::alarm::Alarm;
 use super::user::User;
-use crate::store::keys::PostKind;
+
+/// The kind of post a comment hangs on: a run or a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    Group,
+    Course,
+}
 
 /// A comment, in its post's item collection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

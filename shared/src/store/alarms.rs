@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::batch::{query_all, query_up_to};
 use super::courses::text;
-use super::keys::{self, Key, PostKind};
+use super::keys::{self, Key};
 use super::tx::s;
 use super::{Db, Item};
 use crate::domain::alarm::Alarm;
+use crate::domain::comment::PostKind;
 
 #[derive(Serialize)]
 struct AlarmItem<'a> {

@@ -10,10 +10,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::batch::query_all;
 use super::courses::text;
 use super::item::Stored;
-use super::keys::{self, Key, PostKind};
+use super::keys::{self, Key};
 use super::tx::{s, written};
 use super::{Db, key_map};
 use crate::domain::alarm::Alarm;
+use crate::domain::comment::PostKind;
 use crate::domain::comment::{Comment, Reply};
 use crate::domain::course::CourseOrder;
 

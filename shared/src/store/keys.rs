@@ -422,12 +422,8 @@ pub fn post_pk(category: PostKind, post_id: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PostKind {
-    Group,
-    Course,
-}
+/// The post a comment hangs on (a domain type; here for the key builders).
+pub use crate::domain::comment::PostKind;
 
 /// `<post> / COMMENT#<createdUtc>#<commentId>`.
 pub fn comment(post: PostKind, post_id: &str, created_utc: &str, comment_id: &str) -> Key {
