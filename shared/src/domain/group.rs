@@ -625,24 +625,6 @@ impl FeedFilter {
     }
 }
 
-/// How many items of the ordered list a page needs (`None`: the whole list).
-pub fn needed_for_page(page: Option<&str>, size: Option<&str>) -> Option<usize> {
-    let (page, size) = super::limits::paging(page, size)?;
-    Some(super::limits::needed_for(page, size))
-}
-
-/// 1-based page/size slicing (groups.md §1.9): both present and positive, else everything.
-pub fn page<T>(items: Vec<T>, page: Option<&str>, size: Option<&str>) -> Vec<T> {
-    match super::limits::paging(page, size) {
-        Some((page, size)) => items
-            .into_iter()
-            .skip((page - 1).saturating_mul(size))
-            .take(size)
-            .collect(),
-        None => items,
-    }
-}
-
 /// Why a user may not join or leave a run (endpoint 11).
 #[derive(Debug, PartialEq, Eq)]
 pub enum ApplyRefusal {
@@ -884,16 +866,6 @@ mod tests {
         assert_eq!(distance_bucket(5.0), 2);
         assert_eq!(distance_bucket(10.0), 3);
         assert_eq!(distance_bucket(15.0), 4);
-    }
-
-    #[test]
-    fn pages_are_one_based_and_need_both_numbers() {
-        let items: Vec<u32> = (1..=10).collect();
-        assert_eq!(page(items.clone(), Some("2"), Some("3")), vec![4, 5, 6]);
-        assert_eq!(page(items.clone(), Some("4"), Some("3")), vec![10]);
-        assert_eq!(page(items.clone(), None, Some("3")).len(), 10);
-        assert_eq!(page(items.clone(), Some("0"), Some("3")).len(), 10);
-        assert_eq!(page(items, Some("x"), Some("3")).len(), 10);
     }
 
     #[test]

@@ -230,12 +230,6 @@ pub fn page_of<T>(page: Option<Page>, items: Vec<T>) -> Vec<T> {
     }
 }
 
-/// [`Page::parse`] as (page, size) (`domain::group`'s paging, until it
-/// takes a [`Page`]).
-pub fn paging(page: Option<&str>, size: Option<&str>) -> Option<(usize, usize)> {
-    Page::parse(page, size).map(|p| (p.number, p.size))
-}
-
 /// Items a paged list must have read to answer the page: at most
 /// [`MAX_LIST_WINDOW`] (a page beyond it is empty).
 pub fn needed_for(page: usize, size: usize) -> usize {
@@ -268,6 +262,7 @@ mod tests {
     fn huge_pages_neither_overflow_nor_widen_the_read() {
         let max = u64::MAX.to_string();
         let huge = "3402823669209384634633746074317682114551234567890";
+        let paging = |page, size| Page::parse(page, size).map(|p| (p.number, p.size));
         assert_eq!(
             paging(Some(&max), Some(huge)),
             Some((usize::MAX, MAX_PAGE_SIZE))

@@ -1,20 +1,17 @@
 //! `/group/*` — group runs (contract groups.md).
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::feed::FeedRow;
 use shared::domain::group::{
-    self as rules, ApplyAction, ApplyRefusal, FeedFilter, Group, GroupForm, GroupText, Member, msg,
+    self as rules, ApplyAction, ApplyRefusal, FeedFilter, Group, GroupText, Member, msg,
 };
-use shared::domain::image::{self, ImageUrls, folder};
+use shared::domain::image::folder;
+use shared::domain::limits::{self, Page};
 use shared::domain::number::js_number;
-use shared::domain::user::User;
 use shared::error::OrFail;
-use shared::http::multipart::{self, Form, Limits, UploadedFile};
+use shared::http::multipart;
 use shared::http::{self, auth, ok};
 use shared::services;
 use shared::store::groups::{
@@ -23,6 +20,14 @@ use shared::store::groups::{
 use shared::store::keys::{self, Key};
 use shared::time::instant_key;
 use shared::{ApiError, ApiResult, App};
+
+mod form;
+mod images;
+mod view;
+
+use form::form_fields;
+use images::{THUMBNAILS, checked_images, detail_thumbnails, upload_all};
+use view::{Extra, list_items, prefer_distance, prefer_location, render, render_rows};
 
 const LIST_FAILED: &str = "그룹러닝 게시글 불러오기를 실패하였습니다";
 const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
@@ -37,12 +42,6 @@ const EVAL_NOT_MEMBER: &str = "크루장 평가는 그룹러닝 참가자만 할
 const EVAL_DONE: &str = "이미 크루장 평가에 참여했습니다";
 const EVAL_FAILED: &str = "호스트 평가가 완료되지 않았습니다";
 
-const THUMBNAILS: Limits = Limits {
-    file_field: "thumbnail",
-    max_files: 3,
-    max_file_bytes: image::MAX_IMAGE_BYTES,
-};
-
 fn bad(message: &str) -> ApiError {
     ApiError::bad_request(message)
 }
@@ -50,71 +49,6 @@ fn bad(message: &str) -> ApiError {
 // ---------------------------------------------------------------------------
 // Create / edit / delete
 // ---------------------------------------------------------------------------
-
-fn form_fields(form: &Form) -> GroupForm {
-    let text = |name: &str| form.text(name).map(str::to_owned);
-    GroupForm {
-        title: text("title"),
-        max_people: text("maxPeople"),
-        date: text("date"),
-        standby_time: text("standbyTime"),
-        finish_time: text("finishTime"),
-        distance: text("distance"),
-        speed: text("speed"),
-        location: text("location"),
-        map_lat_lng: text("mapLatLng"),
-        thema: text("thema"),
-        parking: text("parking"),
-        baggage: text("baggage"),
-        content: text("content"),
-        chatting_room: text("chattingRoom"),
-    }
-}
-
-/// Checks every uploaded file is a real image; returns (file, mime) pairs.
-fn checked_images(files: &[UploadedFile]) -> Result<Vec<(&UploadedFile, &'static str)>, ApiError> {
-    files
-        .iter()
-        .map(|f| {
-            image::check_image(&f.content_type, &f.bytes)
-                .map(|mime| (f, mime))
-                .map_err(bad)
-        })
-        .collect()
-}
-
-/// Uploads the files under fresh keys (in order), tagged with the run they
-/// belong to (for the resize function), and returns the keys.
-async fn upload_all(
-    app: &App,
-    group_id: &str,
-    files: &[(&UploadedFile, &'static str)],
-) -> anyhow::Result<Vec<String>> {
-    let now_ms = app.clock.now().timestamp_millis();
-    let mut keys = Vec::with_capacity(files.len());
-    for (i, (file, mime)) in files.iter().enumerate() {
-        let random = (uuid::Uuid::new_v4().as_u128() % 1000) as u16;
-        // File names are usually `blob`: the extension comes from the type.
-        let key = image::object_key(
-            &format!("blob.{}", mime.rsplit('/').next().unwrap_or("img")),
-            mime,
-            random,
-            now_ms + i as i64,
-        );
-        services::images::upload_owned(
-            app,
-            folder::GROUP,
-            &key,
-            file.bytes.clone(),
-            mime,
-            Some(group_id),
-        )
-        .await?;
-        keys.push(key);
-    }
-    Ok(keys)
-}
-
 /// POST /group — create a run (multipart, 0–3 `thumbnail` files).
 pub async fn create(app: &App, req: Request) -> ApiResult {
     const FAILED: &str = "그룹러닝 게시물 작성이 실패하였습니다";
@@ -318,160 +252,6 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     Err(bad(NOT_FOUND))
 }
 
-// ---------------------------------------------------------------------------
-// Lists
-// ---------------------------------------------------------------------------
-
-/// How one list item is rendered beyond the common fields.
-#[derive(Clone, Copy)]
-enum Extra {
-    None,
-    /// `mypage`: the host's own attendance flag.
-    Attendance,
-    /// `complete`: the subject's evaluation value.
-    Evaluation,
-}
-
-fn list_thumbnail(urls: &ImageUrls, g: &Group) -> Value {
-    match g.thumbnails.first() {
-        Some(key) => Value::String(urls.list(folder::GROUP, key, g.images_resized)),
-        None => ImageUrls::theme_default(&urls.default_base, &g.thema)
-            .map_or(Value::Null, Value::String),
-    }
-}
-
-fn list_item(
-    app: &App,
-    g: &Group,
-    host: Option<&User>,
-    member: Option<&Member>,
-    extra: Extra,
-    now: DateTime<Utc>,
-) -> Value {
-    let updated = shared::time::parse_instant(&g.updated_at)
-        .map(|u| (now - u).num_seconds())
-        .unwrap_or(0);
-    let mut item = json!({
-        "groupId": g.group_id,
-        "title": g.title,
-        "location": g.short_location(),
-        "distance": js_number(g.distance),
-        "date": g.list_date(),
-        "standbyTime": g.standby_time,
-        "maxPeople": g.max_people,
-        "thumbnailUrl": list_thumbnail(&app.config.images, g),
-        "applyPeople": g.apply_count,
-        "userId": g.user_id,
-        "applyEndTime": g.apply_end_time(now),
-        "thema": g.thema,
-        "updateTime": updated,
-        "nickname": host.map(|h| h.nickname.as_str()),
-        "profileUrl": host.map(|h| h.profile_url.as_str()),
-        "applyState": member.is_some(),
-    });
-    if let Value::Object(map) = &mut item {
-        match extra {
-            Extra::None => {}
-            Extra::Attendance => {
-                map.insert(
-                    "attendance".into(),
-                    Value::Bool(member.is_some_and(|m| m.attendance)),
-                );
-            }
-            Extra::Evaluation => {
-                map.insert(
-                    "evaluation".into(),
-                    json!(member.map_or(0, |m| m.evaluation)),
-                );
-            }
-        }
-    }
-    item
-}
-
-/// Renders list items with ONE BatchGetItem: every host profile and the
-/// viewer's membership of every run on the page.
-async fn render(
-    app: &App,
-    groups: &[Group],
-    viewer: Option<&str>,
-    extra: Extra,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Value>> {
-    let mut wanted: Vec<Key> = Vec::new();
-    for g in groups {
-        wanted.push(keys::user(&g.user_id));
-        if let Some(v) = viewer {
-            wanted.push(keys::apply(&g.group_id, v));
-        }
-    }
-    let loaded = app.db.load(&wanted).await?;
-    Ok(list_items(
-        app,
-        groups,
-        &loaded.users,
-        &loaded.members,
-        extra,
-        now,
-    ))
-}
-
-/// Renders feed rows with ONE BatchGetItem: the runs the index did not
-/// project (composite entries), every host profile and the viewer's
-/// membership of every run on the page. A run deleted since its row was
-/// read is left out.
-async fn render_rows(
-    app: &App,
-    rows: Vec<FeedRow>,
-    viewer: Option<&str>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Value>> {
-    let mut wanted: Vec<Key> = Vec::new();
-    for row in &rows {
-        if row.group.is_none() {
-            wanted.push(keys::group(&row.group_id));
-        }
-        wanted.push(keys::user(&row.user_id));
-        if let Some(v) = viewer {
-            wanted.push(keys::apply(&row.group_id, v));
-        }
-    }
-    let mut loaded = app.db.load(&wanted).await?;
-    let groups: Vec<Group> = rows
-        .into_iter()
-        .filter_map(|row| row.group.or_else(|| loaded.groups.remove(&row.group_id)))
-        .collect();
-    Ok(list_items(
-        app,
-        &groups,
-        &loaded.users,
-        &loaded.members,
-        Extra::None,
-        now,
-    ))
-}
-
-/// List items of `groups`, each with its host's profile and the given
-/// person's membership (by run) when there is one.
-fn list_items(
-    app: &App,
-    groups: &[Group],
-    users: &HashMap<String, User>,
-    members: &[Member],
-    extra: Extra,
-    now: DateTime<Utc>,
-) -> Vec<Value> {
-    let by_group: HashMap<&str, &Member> =
-        members.iter().map(|m| (m.group_id.as_str(), m)).collect();
-    groups
-        .iter()
-        .map(|g| {
-            let member = by_group.get(g.group_id.as_str()).copied();
-            list_item(app, g, users.get(&g.user_id), member, extra, now)
-        })
-        .collect()
-}
-
 /// GET /group/all — the feed with its filters, sorted, then paged.
 pub async fn all(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req).await?;
@@ -486,8 +266,8 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     );
     let now = app.clock.now();
     let from = (!filter.include_finished).then(|| rules::recruiting_from(now));
-    let (page_no, size) = (q("page"), q("size"));
-    let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
+    let page = http::page(&req);
+    let needed = page.map(Page::needed);
     // Only the filters' window of the index partitions that hold the
     // filtered runs is read: docs/data-model.md, "Run feed".
     let plan = filter.plan();
@@ -513,8 +293,8 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
             .or_fail(LIST_FAILED)?
         }
     };
-    let page = rules::page(rows, page_no.as_deref(), size.as_deref());
-    let data = render_rows(app, page, viewer.as_ref().map(auth::AuthUser::user_id), now)
+    let rows = limits::page_of(page, rows);
+    let data = render_rows(app, rows, viewer.as_ref().map(auth::AuthUser::user_id), now)
         .await
         .or_fail(LIST_FAILED)?;
     ok(&json!({ "success": true, "data": data }))
@@ -543,27 +323,6 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
     ok(&json!({ "success": true, "data": data }))
 }
 
-/// The profile's region label (one table: `profile::location_name`), except
-/// that this endpoint names region 8 differently (groups.md, `GET /group/prefer`).
-fn prefer_location(code: Option<&str>) -> Value {
-    match code {
-        Some("8") => Value::String("전라남도/전라북도/광주광역시".to_owned()),
-        Some(code) => Value::String(
-            shared::domain::profile::location_name(code)
-                .unwrap_or(code)
-                .to_owned(),
-        ),
-        None => Value::Null,
-    }
-}
-
-/// The distance label (`profile::distance_name`); `"0"` and unknown codes are `미정`.
-fn prefer_distance(code: Option<&str>) -> &'static str {
-    code.filter(|c| *c != "0")
-        .and_then(shared::domain::profile::distance_name)
-        .unwrap_or("미정")
-}
-
 /// GET /group/prefer — recruiting runs in the viewer's region and distance.
 pub async fn prefer(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req)
@@ -581,7 +340,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
         .filter(|d| (1..=4).contains(d));
     let finish = http::query(&req, "finish");
     let now = app.clock.now();
-    let (page_no, size) = (http::query(&req, "page"), http::query(&req, "size"));
+    let page = http::page(&req);
     let rows = match region {
         None => Vec::new(),
         Some(region) => {
@@ -595,7 +354,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
             }
             .plan();
             let residual = &plan.residual;
-            let needed = rules::needed_for_page(page_no.as_deref(), size.as_deref());
+            let needed = page.map(Page::needed);
             services::groups::feed_partitions(
                 app,
                 &plan.partitions,
@@ -609,8 +368,8 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
             .or_fail(LIST_FAILED)?
         }
     };
-    let page = rules::page(rows, page_no.as_deref(), size.as_deref());
-    let data = render_rows(app, page, Some(viewer.user_id()), now)
+    let rows = limits::page_of(page, rows);
+    let data = render_rows(app, rows, Some(viewer.user_id()), now)
         .await
         .or_fail(LIST_FAILED)?;
     ok(&json!({
@@ -698,21 +457,6 @@ pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
 // ---------------------------------------------------------------------------
 // Detail and membership
 // ---------------------------------------------------------------------------
-
-fn detail_thumbnails(urls: &ImageUrls, g: &Group) -> [Value; 3] {
-    let slot = |i: usize| {
-        g.thumbnails.get(i).map_or(Value::Null, |k| {
-            Value::String(urls.detail(folder::GROUP, k, g.images_resized))
-        })
-    };
-    if g.thumbnails.is_empty() {
-        let default = ImageUrls::theme_default(&urls.default_base, &g.thema)
-            .map_or(Value::Null, Value::String);
-        return [default, Value::Null, Value::Null];
-    }
-    [slot(0), slot(1), slot(2)]
-}
-
 /// GET /group/detail/{id} — a run with its members and host (2 DynamoDB calls).
 pub async fn detail(app: &App, req: Request) -> ApiResult {
     const FAILED: &str = "그룹러닝 게시글 불러오기가 실패하였습니다";
