@@ -44,6 +44,13 @@ impl ApiError {
     }
 }
 
+/// A refusal of the domain is a client error with its own message.
+impl From<crate::domain::group::ApplyRefusal> for ApiError {
+    fn from(refusal: crate::domain::group::ApplyRefusal) -> Self {
+        Self::bad_request(refusal.message())
+    }
+}
+
 /// Attach a route's own failure message to an unexpected error:
 /// `app.db.user(id).await.or_fail("유저 정보 불러오기에 실패하였습니다.")?`.
 pub trait OrFail<T> {

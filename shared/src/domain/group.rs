@@ -111,6 +111,38 @@ pub mod msg {
     pub const EDIT_TOO_SOON: &str = "그룹러닝수정은 현재시간보다 6시간 이후로만 수정할 수 있습니다";
     pub const EDIT_PAST: &str = "이미 지난 그룹러닝은 수정할 수 없습니다";
     pub const THROTTLED: &str = "짧은시간내에 연속으로 글을 작성할 수 없습니다";
+    pub const LIST_FAILED: &str = "그룹러닝 게시글 불러오기를 실패하였습니다";
+    pub const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
+    pub const WRONG_USER: &str = "잘못된 유저입니다";
+    pub const APPLY_FAILED: &str = "그룹러닝신청이 실패하였습니다";
+    pub const NOT_HOST: &str = "그룹러닝 호스트가 아닙니다";
+    pub const ATTENDANCE_TOO_EARLY: &str = "아직 출석체크 시간이 아닙니다";
+    pub const ATTENDANCE_DONE: &str = "이미 제출이 완료된 출석명단입니다";
+    pub const ATTENDANCE_FAILED: &str = "출석체크가 완료되지 않았습니다.";
+    pub const EVAL_HOST: &str = "크루장은 크루장 평가에 참여할 수 없습니다";
+    pub const EVAL_NOT_MEMBER: &str = "크루장 평가는 그룹러닝 참가자만 할 수 있습니다";
+    pub const EVAL_DONE: &str = "이미 크루장 평가에 참여했습니다";
+    pub const EVAL_FAILED: &str = "호스트 평가가 완료되지 않았습니다";
+    pub const CREATE_FAILED: &str = "그룹러닝 게시물 작성이 실패하였습니다";
+    pub const UPDATE_FAILED: &str = "그룹러닝 게시물 수정이 실패하였습니다";
+    pub const DELETE_FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
+    pub const DETAIL_FAILED: &str = "그룹러닝 게시글 불러오기가 실패하였습니다";
+    pub const ATTENDANCE_LIST_FAILED: &str = "출석체크 명단 불러오기에 실패하였습니다";
+    pub const EVALUATION_PAGE_FAILED: &str = "호스트 평가 페이지 불러오기에 실패하였습니다";
+    pub const CREATED: &str = "게시물이 등록되었습니다";
+    pub const NOT_AUTHOR_EDIT: &str = "본인이 작성한 글만 수정할 수 있습니다";
+    pub const UPDATED: &str = "게시글이 수정되었습니다";
+    pub const NOT_AUTHOR_DELETE: &str = "본인이 작성한 글만 삭제할 수 있습니다";
+    pub const DELETED: &str = "게시글이 삭제되었습니다";
+    pub const LOGIN_REQUIRED: &str = "로그인 후 사용할 수 있습니다";
+    pub const UNKNOWN_CATEGORY: &str = "불러오기 상태값이 올바르지 않습니다";
+    pub const APPLIED: &str = "그룹러닝에 신청되었습니다";
+    pub const CANCELLED: &str = "그룹러닝 신청이 취소되었습니다";
+    pub const ATTENDANCE_SUBMITTED: &str = "출석체크가 완료되었습니다.";
+    pub const EVALUATED: &str = "호스트 평가가 완료되었습니다";
+    pub const APPLY_STARTED: &str = "이미 지난 그룹러닝은 신청 및 취소가 불가합니다";
+    pub const HOST_CANNOT_CANCEL: &str = "개설자는 신청을 취소할 수 없습니다";
+    pub const FULL: &str = "신청인원이 남아있지 않습니다";
 }
 
 /// The text fields of `POST /group` and `PATCH /group/{id}`, as sent.
@@ -631,6 +663,17 @@ pub enum ApplyRefusal {
     Started,
     HostCannotCancel,
     Full,
+}
+
+impl ApplyRefusal {
+    /// What the user is told.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::Started => msg::APPLY_STARTED,
+            Self::HostCannotCancel => msg::HOST_CANNOT_CANCEL,
+            Self::Full => msg::FULL,
+        }
+    }
 }
 
 /// Apply or cancel, decided from the run, the caller's membership and now.

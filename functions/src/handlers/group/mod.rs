@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::feed::FeedRow;
 use shared::domain::group::{
-    self as rules, ApplyAction, ApplyRefusal, FeedFilter, Group, GroupText, Member, msg,
+    self as rules, ApplyAction, FeedFilter, Group, GroupText, Member, msg,
 };
 use shared::domain::image::folder;
 use shared::domain::limits::{self, Page};
@@ -29,19 +29,6 @@ use form::form_fields;
 use images::{THUMBNAILS, checked_images, detail_thumbnails, upload_all};
 use view::{Extra, list_items, prefer_distance, prefer_location, render, render_rows};
 
-const LIST_FAILED: &str = "그룹러닝 게시글 불러오기를 실패하였습니다";
-const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
-const WRONG_USER: &str = "잘못된 유저입니다";
-const APPLY_FAILED: &str = "그룹러닝신청이 실패하였습니다";
-const NOT_HOST: &str = "그룹러닝 호스트가 아닙니다";
-const ATTENDANCE_TOO_EARLY: &str = "아직 출석체크 시간이 아닙니다";
-const ATTENDANCE_DONE: &str = "이미 제출이 완료된 출석명단입니다";
-const ATTENDANCE_FAILED: &str = "출석체크가 완료되지 않았습니다.";
-const EVAL_HOST: &str = "크루장은 크루장 평가에 참여할 수 없습니다";
-const EVAL_NOT_MEMBER: &str = "크루장 평가는 그룹러닝 참가자만 할 수 있습니다";
-const EVAL_DONE: &str = "이미 크루장 평가에 참여했습니다";
-const EVAL_FAILED: &str = "호스트 평가가 완료되지 않았습니다";
-
 fn bad(message: &str) -> ApiError {
     ApiError::bad_request(message)
 }
@@ -51,7 +38,6 @@ fn bad(message: &str) -> ApiError {
 // ---------------------------------------------------------------------------
 /// POST /group — create a run (multipart, 0–3 `thumbnail` files).
 pub async fn create(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "그룹러닝 게시물 작성이 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
     let files = checked_images(&form.files)?;
@@ -65,7 +51,9 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     }
 
     let group_id = uuid::Uuid::new_v4().to_string();
-    let thumbnails = upload_all(app, &group_id, &files).await.or_fail(FAILED)?;
+    let thumbnails = upload_all(app, &group_id, &files)
+        .await
+        .or_fail(msg::CREATE_FAILED)?;
     let now_key = instant_key(now);
     let starts_at = instant_key(start);
     let group = Group {
@@ -110,24 +98,21 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         .db
         .create_group(&group, &text, &host, now.timestamp())
         .await
-        .or_fail(FAILED);
+        .or_fail(msg::CREATE_FAILED);
     if !matches!(outcome, Ok(CreateGroupOutcome::Created)) && !group.thumbnails.is_empty() {
         // Nothing references the uploads: do not leave them behind.
         services::images::delete(app, folder::GROUP, &group.thumbnails)
             .await
-            .or_fail(FAILED)?;
+            .or_fail(msg::CREATE_FAILED)?;
     }
     match outcome? {
-        CreateGroupOutcome::Created => {
-            ok(&json!({ "success": true, "message": "게시물이 등록되었습니다" }))
-        }
+        CreateGroupOutcome::Created => ok(&json!({ "success": true, "message": msg::CREATED })),
         CreateGroupOutcome::Throttled => Err(bad(msg::THROTTLED)),
     }
 }
 
 /// PATCH /group/{id} — edit a run (host only, not after it started).
 pub async fn update(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "그룹러닝 게시물 수정이 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
     let form = multipart::parse(&req, THUMBNAILS).await?;
@@ -136,12 +121,16 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let input = rules::parse_edit(&fields).map_err(bad)?;
     shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
 
-    let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
+    let loaded = app
+        .db
+        .group_collection(&group_id)
+        .await
+        .or_fail(msg::UPDATE_FAILED)?;
     let Some(old) = loaded.groups.get(&group_id).cloned() else {
-        return Err(bad(NOT_FOUND));
+        return Err(bad(msg::NOT_FOUND));
     };
     if old.user_id != me.user_id() {
-        return Err(bad("본인이 작성한 글만 수정할 수 있습니다"));
+        return Err(bad(msg::NOT_AUTHOR_EDIT));
     }
     let now = app.clock.now();
     if old.start() < now {
@@ -157,7 +146,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         rules::edit_images(&old.thumbnails, &kept, &vec![String::new(); files.len()]);
     let uploaded = upload_all(app, &group_id, &files[..storable])
         .await
-        .or_fail(FAILED)?;
+        .or_fail(msg::UPDATE_FAILED)?;
     let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
 
     let old_text = loaded.texts.into_iter().next();
@@ -192,16 +181,16 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .db
         .update_group(&group, &text, &loaded.members)
         .await
-        .or_fail(FAILED);
+        .or_fail(msg::UPDATE_FAILED);
     if !matches!(updated, Ok(true)) {
         // Someone joined or left meanwhile (or the write failed): keep nothing of this attempt.
         if !uploaded.is_empty() {
             services::images::delete(app, folder::GROUP, &uploaded)
                 .await
-                .or_fail(FAILED)?;
+                .or_fail(msg::UPDATE_FAILED)?;
         }
         updated?;
-        return Err(bad(FAILED));
+        return Err(bad(msg::UPDATE_FAILED));
     }
     let alarms: Vec<_> = loaded
         .members
@@ -216,28 +205,30 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             )
         })
         .collect();
-    app.db.put_alarms(&alarms).await.or_fail(FAILED)?;
+    app.db
+        .put_alarms(&alarms)
+        .await
+        .or_fail(msg::UPDATE_FAILED)?;
     if !removed.is_empty() {
         services::images::delete(app, folder::GROUP, &removed)
             .await
-            .or_fail(FAILED)?;
+            .or_fail(msg::UPDATE_FAILED)?;
     }
-    ok(&json!({ "success": true, "message": "게시글이 수정되었습니다" }))
+    ok(&json!({ "success": true, "message": msg::UPDATED }))
 }
 
 /// DELETE /group/{id} — delete a run and everything in it (host only).
 pub async fn delete(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "그룹러닝 게시물 삭제가 실패하였습니다";
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let group = app.db.group(&group_id).await.or_fail(FAILED)?;
+    let group = app.db.group(&group_id).await.or_fail(msg::DELETE_FAILED)?;
     if group.as_ref().is_some_and(|g| g.user_id != me.user_id()) {
-        return Err(bad("본인이 작성한 글만 삭제할 수 있습니다"));
+        return Err(bad(msg::NOT_AUTHOR_DELETE));
     }
     let deleted = match group {
         Some(group) => services::groups::delete_group(app, &group, me.user_id())
             .await
-            .or_fail(FAILED)?,
+            .or_fail(msg::DELETE_FAILED)?,
         None => false,
     };
     // Gone already, or its delete began elsewhere: the host's retry of a
@@ -245,11 +236,11 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     if deleted
         || services::groups::resume_group_delete(app, &group_id, me.user_id())
             .await
-            .or_fail(FAILED)?
+            .or_fail(msg::DELETE_FAILED)?
     {
-        return ok(&json!({ "success": true, "message": "게시글이 삭제되었습니다" }));
+        return ok(&json!({ "success": true, "message": msg::DELETED }));
     }
-    Err(bad(NOT_FOUND))
+    Err(bad(msg::NOT_FOUND))
 }
 
 /// GET /group/all — the feed with its filters, sorted, then paged.
@@ -290,13 +281,13 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
                 needed,
             )
             .await
-            .or_fail(LIST_FAILED)?
+            .or_fail(msg::LIST_FAILED)?
         }
     };
     let rows = limits::page_of(page, rows);
     let data = render_rows(app, rows, viewer.as_ref().map(auth::AuthUser::user_id), now)
         .await
-        .or_fail(LIST_FAILED)?;
+        .or_fail(msg::LIST_FAILED)?;
     ok(&json!({ "success": true, "data": data }))
 }
 
@@ -309,7 +300,7 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
         .db
         .groups_by_start(Some(&from), true, Some(3))
         .await
-        .or_fail(LIST_FAILED)?;
+        .or_fail(msg::LIST_FAILED)?;
     rules::sort_for_list(&mut groups, now);
     let data = render(
         app,
@@ -319,7 +310,7 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
         now,
     )
     .await
-    .or_fail(LIST_FAILED)?;
+    .or_fail(msg::LIST_FAILED)?;
     ok(&json!({ "success": true, "data": data }))
 }
 
@@ -327,7 +318,7 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
 pub async fn prefer(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req)
         .await?
-        .ok_or_else(|| bad("로그인 후 사용할 수 있습니다"))?;
+        .ok_or_else(|| bad(msg::LOGIN_REQUIRED))?;
     let user = &viewer.user;
     let region: Option<u8> = user
         .like_location
@@ -365,13 +356,13 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
                 needed,
             )
             .await
-            .or_fail(LIST_FAILED)?
+            .or_fail(msg::LIST_FAILED)?
         }
     };
     let rows = limits::page_of(page, rows);
     let data = render_rows(app, rows, Some(viewer.user_id()), now)
         .await
-        .or_fail(LIST_FAILED)?;
+        .or_fail(msg::LIST_FAILED)?;
     ok(&json!({
         "success": true,
         "data": data,
@@ -383,19 +374,23 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
 }
 
 fn subject(req: &Request) -> Result<String, ApiError> {
-    http::query_id(req, "userId").ok_or_else(|| bad(WRONG_USER))
+    http::query_id(req, "userId").ok_or_else(|| bad(msg::WRONG_USER))
 }
 
 /// GET /group/mypage?userId= — every run the user hosts, past and future.
 pub async fn mypage(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
     let user_id = subject(&req)?;
-    let mut groups = app.db.hosted_groups(&user_id).await.or_fail(LIST_FAILED)?;
+    let mut groups = app
+        .db
+        .hosted_groups(&user_id)
+        .await
+        .or_fail(msg::LIST_FAILED)?;
     let mut wanted = vec![keys::user(&user_id)];
     wanted.extend(groups.iter().map(|g| keys::apply(&g.group_id, &user_id)));
-    let loaded = app.db.load(&wanted).await.or_fail(LIST_FAILED)?;
+    let loaded = app.db.load(&wanted).await.or_fail(msg::LIST_FAILED)?;
     if !loaded.users.contains_key(&user_id) {
-        return Err(bad(WRONG_USER));
+        return Err(bad(msg::WRONG_USER));
     }
     let now = app.clock.now();
     rules::sort_for_list(&mut groups, now);
@@ -419,7 +414,7 @@ pub async fn complete(app: &App, req: Request) -> ApiResult {
         .db
         .memberships(&user_id, None, Some(&instant_key(now)))
         .await
-        .or_fail(LIST_FAILED)?
+        .or_fail(msg::LIST_FAILED)?
         .into_iter()
         .filter(|m| m.host_id != user_id)
         .collect();
@@ -428,9 +423,9 @@ pub async fn complete(app: &App, req: Request) -> ApiResult {
         wanted.push(keys::group(&m.group_id));
         wanted.push(keys::user(&m.host_id));
     }
-    let loaded = app.db.load(&wanted).await.or_fail(LIST_FAILED)?;
+    let loaded = app.db.load(&wanted).await.or_fail(msg::LIST_FAILED)?;
     if !loaded.users.contains_key(&user_id) {
-        return Err(bad(WRONG_USER));
+        return Err(bad(msg::WRONG_USER));
     }
     let mut groups: Vec<Group> = members
         .iter()
@@ -451,7 +446,7 @@ pub async fn complete(app: &App, req: Request) -> ApiResult {
 /// GET /group/{category} with any other category.
 pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
-    Err(bad("불러오기 상태값이 올바르지 않습니다"))
+    Err(bad(msg::UNKNOWN_CATEGORY))
 }
 
 // ---------------------------------------------------------------------------
@@ -459,12 +454,15 @@ pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
 // ---------------------------------------------------------------------------
 /// GET /group/detail/{id} — a run with its members and host (2 DynamoDB calls).
 pub async fn detail(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "그룹러닝 게시글 불러오기가 실패하였습니다";
     let viewer = auth::optional_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let loaded = app.db.group_collection(&group_id).await.or_fail(FAILED)?;
+    let loaded = app
+        .db
+        .group_collection(&group_id)
+        .await
+        .or_fail(msg::DETAIL_FAILED)?;
     let Some(g) = loaded.groups.get(&group_id) else {
-        return Err(bad(NOT_FOUND));
+        return Err(bad(msg::NOT_FOUND));
     };
     let mut members = loaded.members.clone();
     members.sort_by(|a, b| {
@@ -477,14 +475,14 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
         .map(|m| m.user_id.as_str())
         .chain([g.user_id.as_str()])
         .collect();
-    let users = app.db.users(&ids).await.or_fail(FAILED)?;
+    let users = app.db.users(&ids).await.or_fail(msg::DETAIL_FAILED)?;
     let host = users.get(&g.user_id);
     let text = loaded.texts.first();
     let map: Value = text
         .map_or(Ok(Value::Array(vec![])), |t| {
             serde_json::from_str(&t.map_lat_lng)
         })
-        .or_fail(FAILED)?;
+        .or_fail(msg::DETAIL_FAILED)?;
     let [t1, t2, t3] = detail_thumbnails(&app.config.images, g);
     let now = app.clock.now();
     let created = shared::time::parse_instant(&g.created_at).map(|c| {
@@ -550,19 +548,14 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
         .db
         .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
         .await
-        .or_fail(APPLY_FAILED)?;
+        .or_fail(msg::APPLY_FAILED)?;
     let group = loaded
         .groups
         .get(&group_id)
-        .ok_or_else(|| bad(APPLY_FAILED))?;
+        .ok_or_else(|| bad(msg::APPLY_FAILED))?;
     let now = app.clock.now();
-    let refusal = |r: ApplyRefusal| match r {
-        ApplyRefusal::Started => bad("이미 지난 그룹러닝은 신청 및 취소가 불가합니다"),
-        ApplyRefusal::HostCannotCancel => bad("개설자는 신청을 취소할 수 없습니다"),
-        ApplyRefusal::Full => bad("신청인원이 남아있지 않습니다"),
-    };
     let action = rules::decide_apply(group, me.user_id(), !loaded.members.is_empty(), now)
-        .map_err(refusal)?;
+        .map_err(ApiError::from)?;
     let applied = match action {
         ApplyAction::Apply => {
             let mut run = group.clone();
@@ -582,7 +575,7 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
                     .db
                     .add_member(&member, &instant_key(now))
                     .await
-                    .or_fail(APPLY_FAILED)?
+                    .or_fail(msg::APPLY_FAILED)?
                 {
                     // A concurrent request of the same user got there first: same result.
                     ApplyOutcome::Applied | ApplyOutcome::AlreadyMember => break true,
@@ -592,16 +585,16 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
                             .db
                             .group(&group_id)
                             .await
-                            .or_fail(APPLY_FAILED)?
-                            .ok_or_else(|| bad(APPLY_FAILED))?;
+                            .or_fail(msg::APPLY_FAILED)?
+                            .ok_or_else(|| bad(msg::APPLY_FAILED))?;
                         match rules::decide_apply(&fresh, me.user_id(), false, now) {
-                            Err(why) => return Err(refusal(why)),
+                            Err(why) => return Err(why.into()),
                             // An edit moved the start: join at the new one.
                             Ok(_) if fresh.starts_at != run.starts_at && moved < 3 => {
                                 run = fresh;
                                 moved += 1;
                             }
-                            Ok(_) => return Err(bad(APPLY_FAILED)),
+                            Ok(_) => return Err(bad(msg::APPLY_FAILED)),
                         }
                     }
                 }
@@ -613,15 +606,19 @@ pub async fn apply(app: &App, req: Request) -> ApiResult {
                 .db
                 .cancel_apply(&group_id, me.user_id())
                 .await
-                .or_fail(APPLY_FAILED)?;
+                .or_fail(msg::APPLY_FAILED)?;
             false
         }
     };
-    let count = app.db.apply_count(&group_id).await.or_fail(APPLY_FAILED)?;
+    let count = app
+        .db
+        .apply_count(&group_id)
+        .await
+        .or_fail(msg::APPLY_FAILED)?;
     let message = if applied {
-        "그룹러닝에 신청되었습니다"
+        msg::APPLIED
     } else {
-        "그룹러닝 신청이 취소되었습니다"
+        msg::CANCELLED
     };
     ok(
         &json!({ "success": true, "message": message, "data": { "applyPeople": count, "applyState": applied } }),
@@ -644,17 +641,17 @@ async fn attendance_sheet(
     let loaded = app.db.group_collection(&group_id).await.or_fail(failed)?;
     let group = match loaded.groups.get(&group_id) {
         Some(g) if g.user_id == me.user_id() => g.clone(),
-        _ => return Err(bad(NOT_HOST)),
+        _ => return Err(bad(msg::NOT_HOST)),
     };
     if app.clock.now() < group.start() - chrono::Duration::minutes(30) {
-        return Err(bad(ATTENDANCE_TOO_EARLY));
+        return Err(bad(msg::ATTENDANCE_TOO_EARLY));
     }
     if loaded
         .members
         .iter()
         .any(|m| m.user_id == group.user_id && m.attendance)
     {
-        return Err(bad(ATTENDANCE_DONE));
+        return Err(bad(msg::ATTENDANCE_DONE));
     }
     let mut sheet: Vec<Member> = loaded
         .members
@@ -668,14 +665,17 @@ async fn attendance_sheet(
 
 /// GET /group/attendance/{id} — the attendance sheet (host, from 30 min before start).
 pub async fn attendance(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "출석체크 명단 불러오기에 실패하였습니다";
-    let (group, members, sheet) = attendance_sheet(app, &req, FAILED).await?;
+    let (group, members, sheet) = attendance_sheet(app, &req, msg::ATTENDANCE_LIST_FAILED).await?;
     let ids: Vec<&str> = members
         .iter()
         .map(|m| m.user_id.as_str())
         .chain([group.user_id.as_str()])
         .collect();
-    let users = app.db.users(&ids).await.or_fail(FAILED)?;
+    let users = app
+        .db
+        .users(&ids)
+        .await
+        .or_fail(msg::ATTENDANCE_LIST_FAILED)?;
     let host = users.get(&group.user_id);
     let apply_user: Vec<Value> = sheet
         .iter()
@@ -711,13 +711,13 @@ struct AttendanceBody {
 
 /// PATCH /group/attendance/{id} — submit the sheet once: indexes into the GET list (or userIds).
 pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
-    let (group, members, sheet) = attendance_sheet(app, &req, ATTENDANCE_FAILED).await?;
-    let body: AttendanceBody = http::json_body(&req).map_err(|_| bad(ATTENDANCE_FAILED))?;
+    let (group, members, sheet) = attendance_sheet(app, &req, msg::ATTENDANCE_FAILED).await?;
+    let body: AttendanceBody = http::json_body(&req).map_err(|_| bad(msg::ATTENDANCE_FAILED))?;
     let Some(Value::Array(selected)) = body.attendance else {
-        return Err(bad(ATTENDANCE_FAILED));
+        return Err(bad(msg::ATTENDANCE_FAILED));
     };
     if selected.len() > shared::domain::limits::MAX_ATTENDANCE_ENTRIES {
-        return Err(bad(ATTENDANCE_FAILED));
+        return Err(bad(msg::ATTENDANCE_FAILED));
     }
     let mut attendees: Vec<String> = Vec::new();
     for entry in &selected {
@@ -730,7 +730,7 @@ pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
                 .or_else(|| sheet.iter().find(|m| &m.user_id == s)),
             _ => None,
         };
-        let member = member.ok_or_else(|| bad(ATTENDANCE_FAILED))?;
+        let member = member.ok_or_else(|| bad(msg::ATTENDANCE_FAILED))?;
         if !attendees.contains(&member.user_id) {
             attendees.push(member.user_id.clone());
         }
@@ -739,11 +739,11 @@ pub async fn submit_attendance(app: &App, req: Request) -> ApiResult {
         .db
         .submit_attendance(&group, &members, &attendees)
         .await
-        .or_fail(ATTENDANCE_FAILED)?
+        .or_fail(msg::ATTENDANCE_FAILED)?
     {
-        return Err(bad(ATTENDANCE_DONE));
+        return Err(bad(msg::ATTENDANCE_DONE));
     }
-    ok(&json!({ "success": true, "message": "출석체크가 완료되었습니다." }))
+    ok(&json!({ "success": true, "message": msg::ATTENDANCE_SUBMITTED }))
 }
 
 /// The checks shared by both evaluation routes.
@@ -765,22 +765,25 @@ async fn evaluation_target(
         .or_fail(failed)?;
     let group = loaded.groups.get(&group_id);
     if group.is_some_and(|g| g.user_id == me.user_id()) {
-        return Err(bad(EVAL_HOST));
+        return Err(bad(msg::EVAL_HOST));
     }
     let (Some(group), Some(member)) = (group, loaded.members.first()) else {
-        return Err(bad(EVAL_NOT_MEMBER));
+        return Err(bad(msg::EVAL_NOT_MEMBER));
     };
     if member.evaluation != 0 || loaded.evaluated.iter().any(|u| u == me.user_id()) {
-        return Err(bad(EVAL_DONE));
+        return Err(bad(msg::EVAL_DONE));
     }
     Ok((group.clone(), me.user_id().to_owned()))
 }
 
 /// GET /group/evaluation/{id} — the host-evaluation page (members who have not evaluated yet).
 pub async fn evaluation(app: &App, req: Request) -> ApiResult {
-    const FAILED: &str = "호스트 평가 페이지 불러오기에 실패하였습니다";
-    let (group, _) = evaluation_target(app, &req, FAILED).await?;
-    let host = app.db.user(&group.user_id).await.or_fail(FAILED)?;
+    let (group, _) = evaluation_target(app, &req, msg::EVALUATION_PAGE_FAILED).await?;
+    let host = app
+        .db
+        .user(&group.user_id)
+        .await
+        .or_fail(msg::EVALUATION_PAGE_FAILED)?;
     ok(&json!({
         "success": true,
         "hostUser": {
@@ -813,23 +816,21 @@ fn integer(value: &Option<Value>) -> Option<i64> {
 
 /// PATCH /group/evaluation/{id} — evaluate the run's host once (±1 point, category 1–10).
 pub async fn evaluate(app: &App, req: Request) -> ApiResult {
-    let (group, me) = evaluation_target(app, &req, EVAL_FAILED).await?;
-    let body: EvaluationBody = http::json_body(&req).map_err(|_| bad(EVAL_FAILED))?;
+    let (group, me) = evaluation_target(app, &req, msg::EVAL_FAILED).await?;
+    let body: EvaluationBody = http::json_body(&req).map_err(|_| bad(msg::EVAL_FAILED))?;
     let point = integer(&body.point)
         .filter(|p| *p == 1 || *p == -1)
-        .ok_or_else(|| bad(EVAL_FAILED))?;
+        .ok_or_else(|| bad(msg::EVAL_FAILED))?;
     let category = integer(&body.evaluation_category)
         .filter(|c| (1..=10).contains(c))
-        .ok_or_else(|| bad(EVAL_FAILED))?;
+        .ok_or_else(|| bad(msg::EVAL_FAILED))?;
     match app
         .db
         .evaluate_host(&group, &me, category as u8, point as i8)
         .await
-        .or_fail(EVAL_FAILED)?
+        .or_fail(msg::EVAL_FAILED)?
     {
-        EvaluateOutcome::Done => {
-            ok(&json!({ "success": true, "message": "호스트 평가가 완료되었습니다" }))
-        }
-        EvaluateOutcome::AlreadyEvaluated => Err(bad(EVAL_DONE)),
+        EvaluateOutcome::Done => ok(&json!({ "success": true, "message": msg::EVALUATED })),
+        EvaluateOutcome::AlreadyEvaluated => Err(bad(msg::EVAL_DONE)),
     }
 }
