@@ -1653,7 +1653,10 @@ async fn reading_the_feed_incrementally_gives_the_same_pages_as_sorting_every_ru
                 let mut expected: Vec<Group> = all.iter().filter(|g| matches(g)).cloned().collect();
                 sort_for_list(&mut expected, now);
                 for needed in [1, 6, 12, 30, 100, 500] {
-                    let got = shared::services::groups::feed(app.app, from, matches, Some(needed))
+                    let got = app
+                        .app
+                        .db
+                        .feed(app.app.clock.now(), from, matches, Some(needed))
                         .await
                         .expect("feed");
                     let got: Vec<&str> = got

@@ -7,13 +7,12 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::batch::query_all;
-use super::item::{Mixed, Stored};
+use super::item::Stored;
 use super::keys::{self, Key};
 use super::tx::{n, s, written};
 use super::{Db, key_map};
-use crate::domain::group::Group;
 use crate::domain::phone::PhoneCode;
-use crate::domain::profile::{EvaluationCounts, ProfileChanges};
+use crate::domain::profile::ProfileChanges;
 use crate::domain::user::User;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -231,95 +230,6 @@ impl Db {
             .send()
             .await;
         Ok(written(result, "begin account deletion")?.is_some())
-    }
-
-    /// Runs the user applied to (host included) starting at or after `from_utc`.
-    pub async fn applied_run_ids_from(
-        &self,
-        user_id: &str,
-        from_utc: &str,
-    ) -> anyhow::Result<Vec<String>> {
-        self.run_ids_from(user_id, keys::APPLY, from_utc).await
-    }
-
-    /// Runs the user hosts starting at or after `from_utc`.
-    pub async fn hosted_run_ids_from(
-        &self,
-        user_id: &str,
-        from_utc: &str,
-    ) -> anyhow::Result<Vec<String>> {
-        self.run_ids_from(user_id, keys::HOSTED, from_utc).await
-    }
-
-    /// Group ids of a user's runs under `prefix` (`keys::APPLY` joined,
-    /// `keys::HOSTED` hosted) starting at or after `from_utc`, in start
-    /// order: one paged `Query` on GSI2, keys only.
-    async fn run_ids_from(
-        &self,
-        user_id: &str,
-        prefix: &str,
-        from_utc: &str,
-    ) -> anyhow::Result<Vec<String>> {
-        let (from, to) = keys::runs_from(prefix, from_utc);
-        let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI2)
-                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                .expression_attribute_values(":from", s(&from))
-                .expression_attribute_values(":to", s(&to))
-                .projection_expression("GSI2SK"),
-        )
-        .await
-        .context("query user runs")?;
-        Ok(items
-            .iter()
-            .filter_map(|item| {
-                item.get(keys::GSI2SK)
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| keys::group_id_of_run(sk))
-                    .map(str::to_owned)
-            })
-            .collect())
-    }
-
-    /// A user's profile with their evaluation counters, plus runs, in one
-    /// BatchGetItem (the `/auth/info` read after the runs query).
-    pub async fn profile_with_groups(
-        &self,
-        user_id: &str,
-        group_ids: &[String],
-    ) -> anyhow::Result<(Option<(User, EvaluationCounts)>, Vec<Group>)> {
-        let mut wanted = vec![keys::user(user_id)];
-        wanted.extend(group_ids.iter().map(|g| keys::group(g)));
-        let items = self
-            .batch_get(&wanted)
-            .await
-            .context("get profile and runs")?;
-        let mut mixed = Mixed::new(items);
-        let groups = mixed.decode::<Group>("Group")?;
-        let mut profile = None;
-        for item in mixed.take("User") {
-            let user = serde_dynamo::from_item::<_, User>(item.clone());
-            let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
-            match (user, counts) {
-                (Ok(user), Ok(counts)) => profile = Some((user, counts)),
-                // Read like a deleted user (`users::decode_user`).
-                (Err(e), _) | (_, Err(e)) => {
-                    tracing::warn!(error = %e, "skipped a malformed user item");
-                }
-            }
-        }
-        Ok((profile, groups))
-    }
-
-    /// Runs by id (BatchGetItem); missing ones are absent.
-    pub async fn groups(&self, group_ids: &[String]) -> anyhow::Result<Vec<Group>> {
-        let wanted: Vec<Key> = group_ids.iter().map(|g| keys::group(g)).collect();
-        let items = self.batch_get(&wanted).await.context("get groups")?;
-        serde_dynamo::from_items(items).context("decode groups")
     }
 
     /// Every key in the `USER#<uid>` partition (profile, refresh tokens,

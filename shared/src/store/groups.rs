@@ -13,6 +13,7 @@ use super::keys::{self, Key};
 use super::tx::{TxOutcome, n, s, written};
 use crate::domain::feed::{FeedPartition, FeedRow};
 use crate::domain::group::{Group, GroupText, Member};
+use crate::domain::profile::EvaluationCounts;
 use crate::domain::user::User;
 
 pub const GROUP_TYPE: &str = "Group";
@@ -381,6 +382,95 @@ impl Db {
         bail!("backfill of run {}: it kept changing", group.group_id)
     }
 
+    /// Runs the user applied to (host included) starting at or after `from_utc`.
+    pub async fn applied_run_ids_from(
+        &self,
+        user_id: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        self.run_ids_from(user_id, keys::APPLY, from_utc).await
+    }
+
+    /// Runs the user hosts starting at or after `from_utc`.
+    pub async fn hosted_run_ids_from(
+        &self,
+        user_id: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        self.run_ids_from(user_id, keys::HOSTED, from_utc).await
+    }
+
+    /// Group ids of a user's runs under `prefix` (`keys::APPLY` joined,
+    /// `keys::HOSTED` hosted) starting at or after `from_utc`, in start
+    /// order: one paged `Query` on GSI2, keys only.
+    async fn run_ids_from(
+        &self,
+        user_id: &str,
+        prefix: &str,
+        from_utc: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let (from, to) = keys::runs_from(prefix, from_utc);
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
+                .expression_attribute_values(":from", s(&from))
+                .expression_attribute_values(":to", s(&to))
+                .projection_expression("GSI2SK"),
+        )
+        .await
+        .context("query user runs")?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                item.get(keys::GSI2SK)
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|sk| keys::group_id_of_run(sk))
+                    .map(str::to_owned)
+            })
+            .collect())
+    }
+
+    /// A user's profile with their evaluation counters, plus runs, in one
+    /// BatchGetItem (the `/auth/info` read after the runs query).
+    pub async fn profile_with_groups(
+        &self,
+        user_id: &str,
+        group_ids: &[String],
+    ) -> anyhow::Result<(Option<(User, EvaluationCounts)>, Vec<Group>)> {
+        let mut wanted = vec![keys::user(user_id)];
+        wanted.extend(group_ids.iter().map(|g| keys::group(g)));
+        let items = self
+            .batch_get(&wanted)
+            .await
+            .context("get profile and runs")?;
+        let mut mixed = Mixed::new(items);
+        let groups = mixed.decode::<Group>("Group")?;
+        let mut profile = None;
+        for item in mixed.take("User") {
+            let user = serde_dynamo::from_item::<_, User>(item.clone());
+            let counts = serde_dynamo::from_item::<_, EvaluationCounts>(item);
+            match (user, counts) {
+                (Ok(user), Ok(counts)) => profile = Some((user, counts)),
+                // Read like a deleted user (`users::decode_user`).
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "skipped a malformed user item");
+                }
+            }
+        }
+        Ok((profile, groups))
+    }
+
+    /// Runs by id (BatchGetItem); missing ones are absent.
+    pub async fn groups(&self, group_ids: &[String]) -> anyhow::Result<Vec<Group>> {
+        let wanted: Vec<Key> = group_ids.iter().map(|g| keys::group(g)).collect();
+        let items = self.batch_get(&wanted).await.context("get groups")?;
+        serde_dynamo::from_items(items).context("decode groups")
+    }
+
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
     pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
         let items = query_all(
@@ -614,7 +704,7 @@ impl Db {
             }
             let first_point = items.len();
             for (user_id, seen) in &points {
-                if *seen < MAX_MANNER_POINT {
+                if *seen < super::users::MAX_MANNER_POINT {
                     items.push(self.manner_point_from(user_id, *seen, 1)?);
                 }
             }
@@ -644,31 +734,6 @@ impl Db {
             members.retain(|m| !gone.contains(&m.user_id));
         }
         bail!("submit attendance kept racing")
-    }
-
-    /// Current manner points of existing profiles (strongly consistent
-    /// GetItems, concurrently); users without a well-formed profile are absent.
-    async fn manner_points(&self, user_ids: &[&str]) -> anyhow::Result<Vec<(String, i64)>> {
-        let reads = user_ids.iter().map(|user_id| async move {
-            let item = self
-                .get_item_at(
-                    &keys::user(user_id),
-                    true,
-                    Some("mannerPoint"),
-                    "manner point",
-                )
-                .await?;
-            let point = item
-                .and_then(|i| i.get("mannerPoint").and_then(|v| v.as_n().ok()).cloned())
-                .and_then(|n| n.parse::<f64>().ok())
-                .map(|p| p as i64);
-            anyhow::Ok(point.map(|p| ((*user_id).to_owned(), p)))
-        });
-        Ok(futures::future::try_join_all(reads)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect())
     }
 
     /// Evaluates the run's host once per (run, member), for good: the
@@ -746,46 +811,4 @@ enum HostUpdate {
 pub enum EvaluateOutcome {
     Done,
     AlreadyEvaluated,
-}
-
-pub const MAX_MANNER_POINT: i64 = 100;
-
-impl Db {
-    /// `mannerPoint + delta` on an existing profile, only if it still is `seen`.
-    fn manner_point_from(
-        &self,
-        user_id: &str,
-        seen: i64,
-        delta: i8,
-    ) -> anyhow::Result<TransactWriteItem> {
-        self.tx_update(
-            &keys::user(user_id),
-            "SET mannerPoint = mannerPoint + :delta",
-            Some("attribute_exists(PK) AND mannerPoint = :seen"),
-            &[(":delta", n(i64::from(delta))), (":seen", n(seen))],
-        )
-    }
-
-    fn manner_point_change_with_counter(
-        &self,
-        user_id: &str,
-        delta: i8,
-        category: u8,
-    ) -> anyhow::Result<TransactWriteItem> {
-        let (condition, bound) = if delta >= 0 {
-            ("mannerPoint <= :bound", MAX_MANNER_POINT - i64::from(delta))
-        } else {
-            ("mannerPoint >= :bound", -i64::from(delta))
-        };
-        self.tx_update(
-            &keys::user(user_id),
-            &format!("SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"),
-            Some(&format!("attribute_exists(PK) AND {condition}")),
-            &[
-                (":delta", n(i64::from(delta))),
-                (":bound", n(bound)),
-                (":one", n(1)),
-            ],
-        )
-    }
 }

@@ -10,6 +10,7 @@ mod chat;
 mod comments;
 mod course_orders;
 mod courses;
+pub mod feed;
 pub mod group_delete;
 pub mod groups;
 mod item;

@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::Db;
 use super::item::Stored;
 use super::keys::{self, Key};
-use super::tx::written;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use super::tx::{n, written};
 use crate::domain::user::User;
 
 /// A profile item as a user; a malformed one (e.g. a counter-only stub an
@@ -95,5 +97,77 @@ impl Db {
         let users: Vec<User> =
             serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode user")?;
         Ok(users.into_iter().find(User::is_test_account))
+    }
+}
+
+/// Manner points: the attendance (+1) and host-evaluation (±1) writes the
+/// run transactions carry, kept within 0..=100.
+pub const MAX_MANNER_POINT: i64 = 100;
+
+impl Db {
+    /// Current manner points of existing profiles (strongly consistent
+    /// GetItems, concurrently); users without a well-formed profile are absent.
+    pub(super) async fn manner_points(
+        &self,
+        user_ids: &[&str],
+    ) -> anyhow::Result<Vec<(String, i64)>> {
+        let reads = user_ids.iter().map(|user_id| async move {
+            let item = self
+                .get_item_at(
+                    &keys::user(user_id),
+                    true,
+                    Some("mannerPoint"),
+                    "manner point",
+                )
+                .await?;
+            let point = item
+                .and_then(|i| i.get("mannerPoint").and_then(|v| v.as_n().ok()).cloned())
+                .and_then(|n| n.parse::<f64>().ok())
+                .map(|p| p as i64);
+            anyhow::Ok(point.map(|p| ((*user_id).to_owned(), p)))
+        });
+        Ok(futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// `mannerPoint + delta` on an existing profile, only if it still is `seen`.
+    pub(super) fn manner_point_from(
+        &self,
+        user_id: &str,
+        seen: i64,
+        delta: i8,
+    ) -> anyhow::Result<TransactWriteItem> {
+        self.tx_update(
+            &keys::user(user_id),
+            "SET mannerPoint = mannerPoint + :delta",
+            Some("attribute_exists(PK) AND mannerPoint = :seen"),
+            &[(":delta", n(i64::from(delta))), (":seen", n(seen))],
+        )
+    }
+
+    pub(super) fn manner_point_change_with_counter(
+        &self,
+        user_id: &str,
+        delta: i8,
+        category: u8,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let (condition, bound) = if delta >= 0 {
+            ("mannerPoint <= :bound", MAX_MANNER_POINT - i64::from(delta))
+        } else {
+            ("mannerPoint >= :bound", -i64::from(delta))
+        };
+        self.tx_update(
+            &keys::user(user_id),
+            &format!("SET mannerPoint = mannerPoint + :delta ADD eval{category} :one"),
+            Some(&format!("attribute_exists(PK) AND {condition}")),
+            &[
+                (":delta", n(i64::from(delta))),
+                (":bound", n(bound)),
+                (":one", n(1)),
+            ],
+        )
     }
 }

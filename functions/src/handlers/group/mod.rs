@@ -271,17 +271,18 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
                 (a, b) => a.or(b),
             };
             let residual = &plan.residual;
-            services::groups::feed_partitions(
-                app,
-                &plan.partitions,
-                until.as_deref(),
-                residual.spread(),
-                from.as_deref(),
-                |row: &FeedRow| residual.matches(row),
-                needed,
-            )
-            .await
-            .or_fail(msg::LIST_FAILED)?
+            app.db
+                .feed_partitions(
+                    app.clock.now(),
+                    &plan.partitions,
+                    until.as_deref(),
+                    residual.spread(),
+                    from.as_deref(),
+                    |row: &FeedRow| residual.matches(row),
+                    needed,
+                )
+                .await
+                .or_fail(msg::LIST_FAILED)?
         }
     };
     let rows = limits::page_of(page, rows);
@@ -346,17 +347,18 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
             .plan();
             let residual = &plan.residual;
             let needed = page.map(Page::needed);
-            services::groups::feed_partitions(
-                app,
-                &plan.partitions,
-                None,
-                residual.spread(),
-                from.as_deref(),
-                |row: &FeedRow| residual.matches(row),
-                needed,
-            )
-            .await
-            .or_fail(msg::LIST_FAILED)?
+            app.db
+                .feed_partitions(
+                    app.clock.now(),
+                    &plan.partitions,
+                    None,
+                    residual.spread(),
+                    from.as_deref(),
+                    |row: &FeedRow| residual.matches(row),
+                    needed,
+                )
+                .await
+                .or_fail(msg::LIST_FAILED)?
         }
     };
     let rows = limits::page_of(page, rows);
