@@ -10,10 +10,11 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::Db;
-use super::batch::{key_map, query_all};
+use super::batch::{delete_request, key_map, query_all};
 use super::item::Stored;
-use super::keys;
+use super::keys::{self, Key};
 use super::tx::s;
+use crate::domain::alarm::{Alarm, category};
 use crate::domain::group::Group;
 
 pub const DELETING_TYPE: &str = "GroupDeleting";
@@ -106,4 +107,61 @@ impl Db {
             .context("end group delete")?;
         Ok(())
     }
+}
+
+impl Db {
+    /// The table's part of finishing a run's delete (after its META became
+    /// the DELETING record, which stays): one `delete` alarm per member still
+    /// in the partition (ids and time fixed by the deletion, so written again
+    /// they are the same items), then every item of the partition (text,
+    /// members, comments, replies, chat). Idempotent. Returns (members,
+    /// items deleted).
+    pub async fn delete_group_items(
+        &self,
+        deletion: &GroupDeletion,
+    ) -> anyhow::Result<(usize, usize)> {
+        let group = &deletion.group;
+        let record = keys::group_deletion(&group.group_id);
+        let items: Vec<Key> = self
+            .group_partition_keys(&group.group_id)
+            .await?
+            .into_iter()
+            .filter(|k| *k != record)
+            .collect();
+        let alarms: Vec<Alarm> = items
+            .iter()
+            .filter_map(|k| k.sk.strip_prefix(keys::APPLY))
+            .map(|member| {
+                let mut alarm = Alarm::for_group(
+                    category::DELETE,
+                    member,
+                    &group.group_id,
+                    &group.title,
+                    &deletion.deleted_at,
+                );
+                alarm.alarm_id = deletion_alarm_id(&group.group_id, member);
+                alarm
+            })
+            .collect();
+        self.put_alarms(&alarms).await?;
+        let requests = items
+            .iter()
+            .map(delete_request)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.batch_write(requests)
+            .await
+            .context("delete run items")?;
+        Ok((alarms.len(), items.len()))
+    }
+}
+
+/// The id of a run's `delete` alarm for one member: the same on every retry.
+fn deletion_alarm_id(group_id: &str, member: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("delete\n{group_id}\n{member}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
