@@ -182,15 +182,13 @@ pub fn at_expression(
     Some((local - chrono::Duration::hours(offset)).and_utc())
 }
 
-/// Delivers every due one-time schedule of `group` once (target input as
-/// the event) and deletes it. Returns how many fired.
-pub async fn fire_due_schedules(
-    app: &'static App,
+/// Every schedule of `group` with its details (name, group, expression,
+/// target input): `ListSchedules` page by page, `GetSchedule` for each.
+async fn schedules_of(
+    app: &App,
     group: &str,
-    handler: &ScheduleHandler,
-) -> anyhow::Result<usize> {
-    let now = app.clock.now();
-    let mut fired = 0;
+) -> anyhow::Result<Vec<aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput>> {
+    let mut schedules = Vec::new();
     let mut token = None;
     loop {
         let page = app
@@ -211,33 +209,51 @@ pub async fn fire_due_schedules(
                 .send()
                 .await
                 .context("get schedule")?;
-            let due = schedule
-                .schedule_expression()
-                .and_then(|e| at_expression(e, schedule.schedule_expression_timezone()))
-                .is_some_and(|at| at <= now);
-            if !due {
-                continue;
-            }
-            let input = schedule.target().and_then(|t| t.input()).unwrap_or("{}");
-            let event: Value = serde_json::from_str(input).unwrap_or(Value::Null);
-            // At most once here; the alarm function itself is idempotent (AWS delivers at least once).
-            app.scheduler
-                .delete_schedule()
-                .name(name)
-                .set_group_name(summary.group_name().map(str::to_owned))
-                .send()
-                .await
-                .context("delete schedule")?;
-            if let Err(e) = handler(app, event).await {
-                tracing::error!(error = ?e, schedule = name, "schedule handler failed");
-            }
-            fired += 1;
+            schedules.push(schedule);
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
-            return Ok(fired);
+            return Ok(schedules);
         }
     }
+}
+
+/// Delivers every due one-time schedule of `group` once (target input as
+/// the event) and deletes it. Returns how many fired.
+pub async fn fire_due_schedules(
+    app: &'static App,
+    group: &str,
+    handler: &ScheduleHandler,
+) -> anyhow::Result<usize> {
+    let now = app.clock.now();
+    let mut fired = 0;
+    for schedule in schedules_of(app, group).await? {
+        let Some(name) = schedule.name() else {
+            continue;
+        };
+        let due = schedule
+            .schedule_expression()
+            .and_then(|e| at_expression(e, schedule.schedule_expression_timezone()))
+            .is_some_and(|at| at <= now);
+        if !due {
+            continue;
+        }
+        let input = schedule.target().and_then(|t| t.input()).unwrap_or("{}");
+        let event: Value = serde_json::from_str(input).unwrap_or(Value::Null);
+        // At most once here; the alarm function itself is idempotent (AWS delivers at least once).
+        app.scheduler
+            .delete_schedule()
+            .name(name)
+            .set_group_name(schedule.group_name().map(str::to_owned))
+            .send()
+            .await
+            .context("delete schedule")?;
+        if let Err(e) = handler(app, event).await {
+            tracing::error!(error = ?e, schedule = name, "schedule handler failed");
+        }
+        fired += 1;
+    }
+    Ok(fired)
 }
 
 /// `rate(<n> minute[s]|hour[s]|day[s])` as its period.
@@ -269,57 +285,37 @@ pub async fn fire_rate_schedules(
 ) -> anyhow::Result<usize> {
     let now = app.clock.now();
     let mut fired = 0;
-    let mut token = None;
-    loop {
-        let page = app
-            .scheduler
-            .list_schedules()
-            .group_name(group)
-            .set_next_token(token)
-            .send()
-            .await
-            .context("list schedules")?;
-        for summary in page.schedules() {
-            let Some(name) = summary.name() else { continue };
-            let schedule = app
-                .scheduler
-                .get_schedule()
-                .name(name)
-                .set_group_name(summary.group_name().map(str::to_owned))
-                .send()
-                .await
-                .context("get schedule")?;
-            let Some(period) = schedule.schedule_expression().and_then(rate_expression) else {
-                continue;
-            };
-            let seconds = period.num_seconds().max(1);
-            let Some(tick) =
-                chrono::DateTime::from_timestamp(now.timestamp().div_euclid(seconds) * seconds, 0)
-            else {
-                continue;
-            };
-            // Any other period fires, also an earlier one (the dev clock was
-            // moved back): the dispatcher only sends what is still pending.
-            if last.get(name) == Some(&tick) {
-                continue;
-            }
-            last.insert(name.to_owned(), tick);
-            let input = schedule.target().and_then(|t| t.input()).unwrap_or("{}");
-            let input = input.replace(
-                SCHEDULED_TIME,
-                &tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            );
-            let event: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
-            if let Err(e) = handler(app, event).await {
-                tracing::error!(error = ?e, schedule = name, "schedule handler failed");
-            }
-            fired += 1;
+    for schedule in schedules_of(app, group).await? {
+        let Some(name) = schedule.name() else {
+            continue;
+        };
+        let Some(period) = schedule.schedule_expression().and_then(rate_expression) else {
+            continue;
+        };
+        let seconds = period.num_seconds().max(1);
+        let Some(tick) =
+            chrono::DateTime::from_timestamp(now.timestamp().div_euclid(seconds) * seconds, 0)
+        else {
+            continue;
+        };
+        // Any other period fires, also an earlier one (the dev clock was
+        // moved back): the dispatcher only sends what is still pending.
+        if last.get(name) == Some(&tick) {
+            continue;
         }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(fired);
+        last.insert(name.to_owned(), tick);
+        let input = schedule.target().and_then(|t| t.input()).unwrap_or("{}");
+        let input = input.replace(
+            SCHEDULED_TIME,
+            &tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        let event: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+        if let Err(e) = handler(app, event).await {
+            tracing::error!(error = ?e, schedule = name, "schedule handler failed");
         }
+        fired += 1;
     }
+    Ok(fired)
 }
 
 /// The alarm-dispatch function as a schedule handler: the same
