@@ -507,6 +507,109 @@ impl Group {
     }
 }
 
+impl NewGroup {
+    /// The run this form creates, hosted by `host`, with its text (the host's
+    /// own membership is [`Member::join`]). It starts recruited by one: the host.
+    pub fn into_run(
+        self,
+        group_id: String,
+        host: &str,
+        thumbnails: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> (Group, GroupText) {
+        let now_key = instant_key(now);
+        let group = Group {
+            group_id,
+            user_id: host.to_owned(),
+            title: self.title,
+            max_people: self.max_people,
+            date: self.date.format("%Y-%m-%d").to_string(),
+            standby_time: self.standby.format("%H:%M:%S").to_string(),
+            finish_time: self.finish.map(|t| t.format("%H:%M:%S").to_string()),
+            starts_at: instant_key(start_instant(self.date, self.standby)),
+            distance: self.distance,
+            speed: self.speed,
+            region: region_of(&self.location),
+            location: self.location,
+            parking: self.parking,
+            baggage: self.baggage,
+            timecode: time_bucket(self.standby),
+            thema: self.thema,
+            chatting_room: self.chatting_room,
+            thumbnails,
+            images_resized: false,
+            apply_count: 1,
+            created_at: now_key.clone(),
+            updated_at: now_key,
+        };
+        let text = GroupText {
+            map_lat_lng: self.map_lat_lng,
+            content: self.content,
+        };
+        (group, text)
+    }
+}
+
+impl GroupEdit {
+    /// `old` after this edit, with its text: `thumbnails` are the image slots
+    /// after the edit, `uploaded` whether any of them is new (kept images keep
+    /// their resized copies; new ones wait for the resize function). Omitted
+    /// optional fields keep their old values; the route is not editable.
+    pub fn apply_to(
+        self,
+        old: &Group,
+        old_text: Option<GroupText>,
+        thumbnails: Vec<String>,
+        uploaded: bool,
+        now: DateTime<Utc>,
+    ) -> (Group, GroupText) {
+        let text = GroupText {
+            map_lat_lng: old_text
+                .as_ref()
+                .map_or_else(|| "[]".to_owned(), |t| t.map_lat_lng.clone()),
+            content: self.content.or_else(|| old_text.and_then(|t| t.content)),
+        };
+        let group = Group {
+            title: self.title,
+            max_people: self.max_people,
+            date: self.date.format("%Y-%m-%d").to_string(),
+            standby_time: self.standby.format("%H:%M:%S").to_string(),
+            starts_at: instant_key(start_instant(self.date, self.standby)),
+            timecode: time_bucket(self.standby),
+            speed: self.speed,
+            thema: self.thema,
+            parking: self.parking.or_else(|| old.parking.clone()),
+            baggage: self.baggage.or_else(|| old.baggage.clone()),
+            chatting_room: self
+                .chatting_room
+                .unwrap_or_else(|| old.chatting_room.clone()),
+            images_resized: old.images_resized && !uploaded,
+            thumbnails,
+            updated_at: instant_key(now),
+            ..old.clone()
+        };
+        (group, text)
+    }
+}
+
+impl Member {
+    /// `user_id` joining `run` now (the host joins their own run when it is
+    /// created): not attended, host not evaluated, with the run's host and
+    /// start mirrored for the member's index.
+    pub fn join(run: &Group, user_id: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            apply_id: uuid::Uuid::new_v4().to_string(),
+            group_id: run.group_id.clone(),
+            user_id: user_id.to_owned(),
+            host_id: run.user_id.clone(),
+            starts_at: run.starts_at.clone(),
+            attendance: false,
+            evaluation: 0,
+            applied_at: instant_key(now),
+        }
+    }
+}
+
 /// §1.8: date descending, then (stable) the number of `applyEndTime`
 /// ascending; remaining ties by start descending, then id.
 pub fn sort_for_list<T: Listed>(groups: &mut [T], now: DateTime<Utc>) {
@@ -777,6 +880,76 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
         }
+    }
+
+    #[test]
+    fn a_member_joins_at_the_runs_current_start_under_its_host_with_nothing_recorded_yet() {
+        let mut run = group("2026-12-24", "07:00");
+        run.starts_at = "2026-12-23T22:00:00.000Z".into();
+        let now = at("2026-12-05T10:00:00.000Z");
+        let member = Member::join(&run, "runner", now);
+        assert_eq!(member.group_id, run.group_id);
+        assert_eq!(member.user_id, "runner");
+        assert_eq!(member.host_id, "host");
+        assert_eq!(member.starts_at, "2026-12-23T22:00:00.000Z");
+        assert_eq!(member.applied_at, instant_key(now));
+        assert!(!member.attendance);
+        assert_eq!(member.evaluation, 0);
+        assert_ne!(member.apply_id, Member::join(&run, "runner", now).apply_id);
+    }
+
+    #[test]
+    fn an_edit_keeps_what_it_omits_and_marks_new_uploads_as_not_resized() {
+        let mut old = group("2026-12-24", "07:00");
+        old.parking = Some("주차 가능".into());
+        old.chatting_room = "https://open.kakao.com/o/old".into();
+        old.images_resized = true;
+        let old_text = GroupText {
+            map_lat_lng: "[[37.5,127.0]]".into(),
+            content: Some("old content".into()),
+        };
+        let now = at("2026-12-05T10:00:00.000Z");
+        let edit = |content: Option<&str>| GroupEdit {
+            title: "new title".into(),
+            max_people: 8,
+            date: NaiveDate::from_ymd_opt(2026, 12, 25).expect("date"),
+            standby: parse_time("06:30").expect("time"),
+            speed: "6'00\" km/h".into(),
+            thema: "트랙".into(),
+            parking: None,
+            baggage: Some("보관 가능".into()),
+            content: content.map(str::to_owned),
+            chatting_room: None,
+        };
+
+        let (kept, text) = edit(None).apply_to(&old, Some(old_text.clone()), vec![], false, now);
+        assert_eq!(kept.title, "new title");
+        assert_eq!(kept.date, "2026-12-25");
+        assert_eq!(kept.standby_time, "06:30:00");
+        assert_eq!(kept.starts_at, "2026-12-24T21:30:00.000Z");
+        assert_eq!(kept.parking.as_deref(), Some("주차 가능"));
+        assert_eq!(kept.baggage.as_deref(), Some("보관 가능"));
+        assert_eq!(kept.chatting_room, "https://open.kakao.com/o/old");
+        assert_eq!(
+            (kept.location.as_str(), kept.distance),
+            (old.location.as_str(), old.distance)
+        );
+        assert!(
+            kept.images_resized,
+            "no new upload: the resized copies still serve"
+        );
+        assert_eq!(kept.updated_at, instant_key(now));
+        assert_eq!(text, old_text);
+
+        let (uploaded, text) =
+            edit(Some("new content")).apply_to(&old, None, vec!["new.jpg".into()], true, now);
+        assert!(
+            !uploaded.images_resized,
+            "a new upload waits for its copies"
+        );
+        assert_eq!(uploaded.thumbnails, vec!["new.jpg".to_owned()]);
+        assert_eq!(text.map_lat_lng, "[]");
+        assert_eq!(text.content.as_deref(), Some("new content"));
     }
 
     #[test]

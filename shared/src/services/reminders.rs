@@ -175,12 +175,13 @@ async fn deliver(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let category = r.kind.category();
-    let run = app.db.reminder_run(&r.group_id).await?;
-    let Some(group) = run.groups.get(&r.group_id) else {
+    // Strongly consistent: whoever cancelled is gone, whoever joined late is there.
+    let Some(run) = app.db.run_with_members_now(&r.group_id).await? else {
         tracing::info!(group_id = %r.group_id, category, "run deleted: reminder dropped");
         report.dropped += 1;
         return Ok(());
     };
+    let group = &run.run;
     let Some(due) = r
         .due()
         .filter(|d| reminder::due_at(group, r.kind) == Some(*d))

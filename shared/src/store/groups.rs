@@ -95,20 +95,21 @@ fn written_at(instant: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     crate::time::parse_instant(instant).context("the run's write time is not an instant")
 }
 
-/// Items of several kinds, sorted out by their `type`.
+/// Items of several kinds, sorted out by their `type` (the store's own
+/// bag: callers get the intent-level shapes below).
 #[derive(Debug, Default)]
-pub struct Loaded {
-    pub groups: HashMap<String, Group>,
-    pub texts: Vec<GroupText>,
-    pub members: Vec<Member>,
-    pub users: HashMap<String, User>,
+struct Loaded {
+    groups: HashMap<String, Group>,
+    texts: Vec<GroupText>,
+    members: Vec<Member>,
+    users: HashMap<String, User>,
     /// Members (user ids) who evaluated the host (`EVAL#` markers).
-    pub evaluated: Vec<String>,
+    evaluated: Vec<String>,
 }
 
 impl Loaded {
     /// Sorts a mixed read out ([`Mixed`]), each kind in read order.
-    pub(super) fn from_items(items: Vec<Item>) -> anyhow::Result<Self> {
+    fn from_items(items: Vec<Item>) -> anyhow::Result<Self> {
         let mut mixed = Mixed::new(items);
         Ok(Self {
             groups: mixed
@@ -126,6 +127,99 @@ impl Loaded {
                 .collect(),
         })
     }
+
+    /// The run's collection, when the run is in it.
+    fn into_run(mut self, group_id: &str) -> Option<RunWithMembers> {
+        let run = self.groups.remove(group_id)?;
+        Some(RunWithMembers {
+            run,
+            text: self.texts.into_iter().next(),
+            members: self.members,
+        })
+    }
+}
+
+/// A run with its text and every member, the host included.
+#[derive(Debug, Clone)]
+pub struct RunWithMembers {
+    pub run: Group,
+    pub text: Option<GroupText>,
+    pub members: Vec<Member>,
+}
+
+/// A run (when it exists) and one person's membership of it (when any).
+#[derive(Debug, Clone, Default)]
+pub struct MyPart {
+    pub run: Option<Group>,
+    pub membership: Option<Member>,
+}
+
+/// [`MyPart`] plus whether the person has already evaluated the host.
+#[derive(Debug, Clone, Default)]
+pub struct MyEvaluation {
+    pub part: MyPart,
+    pub evaluated_host: bool,
+}
+
+/// One run of a list page: read already, or known by id and host only
+/// (a composite feed entry, a membership).
+#[derive(Debug, Clone)]
+pub enum ListedRun {
+    Read(Box<Group>),
+    Id { group_id: String, host_id: String },
+}
+
+impl ListedRun {
+    fn group_id(&self) -> &str {
+        match self {
+            Self::Read(g) => &g.group_id,
+            Self::Id { group_id, .. } => group_id,
+        }
+    }
+
+    fn host_id(&self) -> &str {
+        match self {
+            Self::Read(g) => &g.user_id,
+            Self::Id { host_id, .. } => host_id,
+        }
+    }
+}
+
+impl From<Group> for ListedRun {
+    fn from(group: Group) -> Self {
+        Self::Read(Box::new(group))
+    }
+}
+
+impl From<FeedRow> for ListedRun {
+    fn from(row: FeedRow) -> Self {
+        match row.group {
+            Some(group) => Self::from(group),
+            None => Self::Id {
+                group_id: row.group_id,
+                host_id: row.user_id,
+            },
+        }
+    }
+}
+
+impl From<&Member> for ListedRun {
+    fn from(member: &Member) -> Self {
+        Self::Id {
+            group_id: member.group_id.clone(),
+            host_id: member.host_id.clone(),
+        }
+    }
+}
+
+/// A list page ready to render: its runs in the order asked (a run deleted
+/// since it was listed is left out), the hosts' profiles (and the list
+/// subject's, when asked) and one person's memberships of those runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunList {
+    pub runs: Vec<Group>,
+    pub users: HashMap<String, User>,
+    pub memberships: Vec<Member>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -189,19 +283,38 @@ impl Db {
         }
     }
 
-    /// The detail collection: META, TEXT and every member (one Query).
-    pub async fn group_collection(&self, group_id: &str) -> anyhow::Result<Loaded> {
+    /// A run with its text and every member (one Query of the run's
+    /// detail collection); `None` when the run does not exist.
+    pub async fn run_with_members(&self, group_id: &str) -> anyhow::Result<Option<RunWithMembers>> {
+        self.run_collection(group_id, false).await
+    }
+
+    /// [`Db::run_with_members`] read strongly consistent: whoever cancelled
+    /// is gone, whoever joined a moment ago is there.
+    pub async fn run_with_members_now(
+        &self,
+        group_id: &str,
+    ) -> anyhow::Result<Option<RunWithMembers>> {
+        self.run_collection(group_id, true).await
+    }
+
+    async fn run_collection(
+        &self,
+        group_id: &str,
+        consistent: bool,
+    ) -> anyhow::Result<Option<RunWithMembers>> {
         let items = query_all(
             self.client
                 .query()
                 .table_name(&self.table)
+                .consistent_read(consistent)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
                 .expression_attribute_values(":prefix", s(keys::GROUP_DETAIL_PREFIX)),
         )
         .await
         .context("query group")?;
-        Loaded::from_items(items)
+        Ok(Loaded::from_items(items)?.into_run(group_id))
     }
 
     /// Every item of a run's partition (cascade delete): the run, its text,
@@ -511,12 +624,81 @@ impl Db {
         serde_dynamo::from_items(items).context("decode memberships")
     }
 
-    /// Loads mixed keys (runs, members, users) in one BatchGetItem.
-    pub async fn load(&self, keys: &[Key]) -> anyhow::Result<Loaded> {
+    /// Loads mixed keys (runs, members, users, evaluation markers) in one BatchGetItem.
+    async fn load(&self, keys: &[Key]) -> anyhow::Result<Loaded> {
         if keys.is_empty() {
             return Ok(Loaded::default());
         }
         Loaded::from_items(self.batch_get(keys).await?)
+    }
+
+    /// A run and the user's membership of it (one BatchGetItem).
+    pub async fn my_part(&self, group_id: &str, user_id: &str) -> anyhow::Result<MyPart> {
+        let mut loaded = self
+            .load(&[keys::group(group_id), keys::apply(group_id, user_id)])
+            .await?;
+        Ok(MyPart {
+            run: loaded.groups.remove(group_id),
+            membership: loaded.members.pop(),
+        })
+    }
+
+    /// A run, the user's membership and whether they evaluated its host
+    /// (one BatchGetItem).
+    pub async fn my_evaluation(
+        &self,
+        group_id: &str,
+        user_id: &str,
+    ) -> anyhow::Result<MyEvaluation> {
+        let mut loaded = self
+            .load(&[
+                keys::group(group_id),
+                keys::apply(group_id, user_id),
+                keys::evaluation(group_id, user_id),
+            ])
+            .await?;
+        Ok(MyEvaluation {
+            part: MyPart {
+                run: loaded.groups.remove(group_id),
+                membership: loaded.members.pop(),
+            },
+            evaluated_host: loaded.evaluated.iter().any(|u| u == user_id),
+        })
+    }
+
+    /// What a page of a run list needs, in ONE BatchGetItem: the runs not
+    /// read yet, every host's profile, `member`'s membership of each run and
+    /// `subject`'s profile (a list about someone must know they exist).
+    pub async fn run_list(
+        &self,
+        runs: impl IntoIterator<Item = ListedRun>,
+        member: Option<&str>,
+        subject: Option<&str>,
+    ) -> anyhow::Result<RunList> {
+        let runs: Vec<ListedRun> = runs.into_iter().collect();
+        let mut wanted: Vec<Key> = subject.map(keys::user).into_iter().collect();
+        for run in &runs {
+            if let ListedRun::Id { group_id, .. } = run {
+                wanted.push(keys::group(group_id));
+            }
+            wanted.push(keys::user(run.host_id()));
+            if let Some(m) = member {
+                wanted.push(keys::apply(run.group_id(), m));
+            }
+        }
+        let mut loaded = self.load(&wanted).await?;
+        let runs = runs
+            .into_iter()
+            .filter_map(|run| match run {
+                ListedRun::Read(group) => Some(*group),
+                ListedRun::Id { group_id, .. } => loaded.groups.remove(&group_id),
+            })
+            .collect();
+        Ok(RunList {
+            runs,
+            users: loaded.users,
+            memberships: loaded.members,
+        })
     }
 
     /// Joins a run: the membership and `applyCount + 1` in one transaction,

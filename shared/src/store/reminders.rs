@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 
 use super::alarms::alarm_item;
 use super::batch::query_all;
-use super::groups::Loaded;
 use super::item::{Mixed, Stored};
 use super::keys::{self, Key};
 use super::tx::{TxOutcome, s, written};
@@ -263,23 +262,6 @@ impl Db {
             .await;
         written(result, "release reminder")?;
         Ok(())
-    }
-
-    /// The run and its current members, strongly consistent (one Query):
-    /// whoever cancelled is gone, whoever joined late is there.
-    pub async fn reminder_run(&self, group_id: &str) -> anyhow::Result<Loaded> {
-        let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(&keys::group_pk(group_id)))
-                .expression_attribute_values(":prefix", s(keys::GROUP_DETAIL_PREFIX)),
-        )
-        .await
-        .context("query run for reminder")?;
-        Loaded::from_items(items)
     }
 
     /// The recipients' profiles and their delivery records of this

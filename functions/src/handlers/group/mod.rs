@@ -4,9 +4,7 @@ use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::feed::FeedRow;
-use shared::domain::group::{
-    self as rules, ApplyAction, FeedFilter, Group, GroupText, Member, msg,
-};
+use shared::domain::group::{self as rules, ApplyAction, FeedFilter, Group, Member, msg};
 use shared::domain::image::folder;
 use shared::domain::limits::{self, Page};
 use shared::domain::number::js_number;
@@ -15,9 +13,9 @@ use shared::http::multipart;
 use shared::http::{self, auth, ok};
 use shared::services;
 use shared::store::groups::{
-    ApplyOutcome, CancelOutcome, CreateGroupOutcome, EvaluateOutcome, Loaded,
+    ApplyOutcome, CancelOutcome, CreateGroupOutcome, EvaluateOutcome, ListedRun, MyEvaluation,
+    MyPart, RunWithMembers,
 };
-use shared::store::keys::{self, Key};
 use shared::time::instant_key;
 use shared::{ApiError, ApiResult, App};
 
@@ -27,7 +25,7 @@ mod view;
 
 use form::form_fields;
 use images::{THUMBNAILS, checked_images, detail_thumbnails, upload_all};
-use view::{Extra, list_items, prefer_distance, prefer_location, render, render_rows};
+use view::{Extra, list_items, prefer_distance, prefer_location, render};
 
 fn bad(message: &str) -> ApiError {
     ApiError::bad_request(message)
@@ -54,46 +52,8 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let thumbnails = upload_all(app, &group_id, &files)
         .await
         .or_fail(msg::CREATE_FAILED)?;
-    let now_key = instant_key(now);
-    let starts_at = instant_key(start);
-    let group = Group {
-        group_id: group_id.clone(),
-        user_id: me.user_id().to_owned(),
-        title: input.title,
-        max_people: input.max_people,
-        date: input.date.format("%Y-%m-%d").to_string(),
-        standby_time: input.standby.format("%H:%M:%S").to_string(),
-        finish_time: input.finish.map(|t| t.format("%H:%M:%S").to_string()),
-        starts_at: starts_at.clone(),
-        distance: input.distance,
-        speed: input.speed,
-        region: rules::region_of(&input.location),
-        location: input.location,
-        parking: input.parking,
-        baggage: input.baggage,
-        timecode: rules::time_bucket(input.standby),
-        thema: input.thema,
-        chatting_room: input.chatting_room,
-        thumbnails,
-        images_resized: false,
-        apply_count: 1,
-        created_at: now_key.clone(),
-        updated_at: now_key.clone(),
-    };
-    let text = GroupText {
-        map_lat_lng: input.map_lat_lng,
-        content: input.content,
-    };
-    let host = Member {
-        apply_id: uuid::Uuid::new_v4().to_string(),
-        group_id,
-        user_id: group.user_id.clone(),
-        host_id: group.user_id.clone(),
-        starts_at,
-        attendance: false,
-        evaluation: 0,
-        applied_at: now_key,
-    };
+    let (group, text) = input.into_run(group_id, me.user_id(), thumbnails, now);
+    let host = Member::join(&group, &group.user_id, now);
     let outcome = app
         .db
         .create_group(&group, &text, &host, now.timestamp())
@@ -121,12 +81,16 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let input = rules::parse_edit(&fields).map_err(bad)?;
     shared::domain::limits::group_form(&fields).map_err(ApiError::bad_request)?;
 
-    let loaded = app
+    let Some(RunWithMembers {
+        run: old,
+        text: old_text,
+        members,
+    }) = app
         .db
-        .group_collection(&group_id)
+        .run_with_members(&group_id)
         .await
-        .or_fail(msg::UPDATE_FAILED)?;
-    let Some(old) = loaded.groups.get(&group_id).cloned() else {
+        .or_fail(msg::UPDATE_FAILED)?
+    else {
         return Err(bad(msg::NOT_FOUND));
     };
     if old.user_id != me.user_id() {
@@ -149,37 +113,10 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .or_fail(msg::UPDATE_FAILED)?;
     let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
 
-    let old_text = loaded.texts.into_iter().next();
-    let text = GroupText {
-        map_lat_lng: old_text
-            .as_ref()
-            .map(|t| t.map_lat_lng.clone())
-            .unwrap_or_else(|| "[]".to_owned()),
-        content: input.content.or_else(|| old_text.and_then(|t| t.content)),
-    };
-    let group = Group {
-        title: input.title,
-        max_people: input.max_people,
-        date: input.date.format("%Y-%m-%d").to_string(),
-        standby_time: input.standby.format("%H:%M:%S").to_string(),
-        starts_at: instant_key(start),
-        timecode: rules::time_bucket(input.standby),
-        speed: input.speed,
-        thema: input.thema,
-        parking: input.parking.or(old.parking.clone()),
-        baggage: input.baggage.or(old.baggage.clone()),
-        chatting_room: input
-            .chatting_room
-            .unwrap_or_else(|| old.chatting_room.clone()),
-        // Kept images keep their copies; only new uploads wait for the resize function.
-        images_resized: old.images_resized && uploaded.is_empty(),
-        thumbnails: slots,
-        updated_at: instant_key(now),
-        ..old.clone()
-    };
+    let (group, text) = input.apply_to(&old, old_text, slots, !uploaded.is_empty(), now);
     let updated = app
         .db
-        .update_group(&group, &text, &loaded.members)
+        .update_group(&group, &text, &members)
         .await
         .or_fail(msg::UPDATE_FAILED);
     if !matches!(updated, Ok(true)) {
@@ -192,8 +129,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         updated?;
         return Err(bad(msg::UPDATE_FAILED));
     }
-    let alarms: Vec<_> = loaded
-        .members
+    let alarms: Vec<_> = members
         .iter()
         .map(|m| {
             shared::domain::alarm::Alarm::for_group(
@@ -286,7 +222,8 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
         }
     };
     let rows = limits::page_of(page, rows);
-    let data = render_rows(app, rows, viewer.as_ref().map(auth::AuthUser::user_id), now)
+    let runs = rows.into_iter().map(ListedRun::from);
+    let data = render(app, runs, viewer.as_ref().map(auth::AuthUser::user_id), now)
         .await
         .or_fail(msg::LIST_FAILED)?;
     ok(&json!({ "success": true, "data": data }))
@@ -305,9 +242,8 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
     rules::sort_for_list(&mut groups, now);
     let data = render(
         app,
-        &groups,
+        groups.into_iter().map(ListedRun::from),
         viewer.as_ref().map(auth::AuthUser::user_id),
-        Extra::None,
         now,
     )
     .await
@@ -362,7 +298,8 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
         }
     };
     let rows = limits::page_of(page, rows);
-    let data = render_rows(app, rows, Some(viewer.user_id()), now)
+    let runs = rows.into_iter().map(ListedRun::from);
+    let data = render(app, runs, Some(viewer.user_id()), now)
         .await
         .or_fail(msg::LIST_FAILED)?;
     ok(&json!({
@@ -383,24 +320,30 @@ fn subject(req: &Request) -> Result<String, ApiError> {
 pub async fn mypage(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
     let user_id = subject(&req)?;
-    let mut groups = app
+    let groups = app
         .db
         .hosted_groups(&user_id)
         .await
         .or_fail(msg::LIST_FAILED)?;
-    let mut wanted = vec![keys::user(&user_id)];
-    wanted.extend(groups.iter().map(|g| keys::apply(&g.group_id, &user_id)));
-    let loaded = app.db.load(&wanted).await.or_fail(msg::LIST_FAILED)?;
-    if !loaded.users.contains_key(&user_id) {
+    let mut list = app
+        .db
+        .run_list(
+            groups.into_iter().map(ListedRun::from),
+            Some(&user_id),
+            Some(&user_id),
+        )
+        .await
+        .or_fail(msg::LIST_FAILED)?;
+    if !list.users.contains_key(&user_id) {
         return Err(bad(msg::WRONG_USER));
     }
     let now = app.clock.now();
-    rules::sort_for_list(&mut groups, now);
+    rules::sort_for_list(&mut list.runs, now);
     let data = list_items(
         app,
-        &groups,
-        &loaded.users,
-        &loaded.members,
+        &list.runs,
+        &list.users,
+        &list.memberships,
         Extra::Attendance,
         now,
     );
@@ -420,24 +363,19 @@ pub async fn complete(app: &App, req: Request) -> ApiResult {
         .into_iter()
         .filter(|m| m.host_id != user_id)
         .collect();
-    let mut wanted: Vec<Key> = vec![keys::user(&user_id)];
-    for m in &members {
-        wanted.push(keys::group(&m.group_id));
-        wanted.push(keys::user(&m.host_id));
-    }
-    let loaded = app.db.load(&wanted).await.or_fail(msg::LIST_FAILED)?;
-    if !loaded.users.contains_key(&user_id) {
+    let mut list = app
+        .db
+        .run_list(members.iter().map(ListedRun::from), None, Some(&user_id))
+        .await
+        .or_fail(msg::LIST_FAILED)?;
+    if !list.users.contains_key(&user_id) {
         return Err(bad(msg::WRONG_USER));
     }
-    let mut groups: Vec<Group> = members
-        .iter()
-        .filter_map(|m| loaded.groups.get(&m.group_id).cloned())
-        .collect();
-    rules::sort_for_list(&mut groups, now);
+    rules::sort_for_list(&mut list.runs, now);
     let data = list_items(
         app,
-        &groups,
-        &loaded.users,
+        &list.runs,
+        &list.users,
         &members,
         Extra::Evaluation,
         now,
@@ -458,15 +396,18 @@ pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
 pub async fn detail(app: &App, req: Request) -> ApiResult {
     let viewer = auth::optional_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let loaded = app
+    let Some(RunWithMembers {
+        run: g,
+        text,
+        mut members,
+    }) = app
         .db
-        .group_collection(&group_id)
+        .run_with_members(&group_id)
         .await
-        .or_fail(msg::DETAIL_FAILED)?;
-    let Some(g) = loaded.groups.get(&group_id) else {
+        .or_fail(msg::DETAIL_FAILED)?
+    else {
         return Err(bad(msg::NOT_FOUND));
     };
-    let mut members = loaded.members.clone();
     members.sort_by(|a, b| {
         (a.user_id != g.user_id)
             .cmp(&(b.user_id != g.user_id))
@@ -479,13 +420,13 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
         .collect();
     let users = app.db.users(&ids).await.or_fail(msg::DETAIL_FAILED)?;
     let host = users.get(&g.user_id);
-    let text = loaded.texts.first();
+    let text = text.as_ref();
     let map: Value = text
         .map_or(Ok(Value::Array(vec![])), |t| {
             serde_json::from_str(&t.map_lat_lng)
         })
         .or_fail(msg::DETAIL_FAILED)?;
-    let [t1, t2, t3] = detail_thumbnails(&app.config.images, g);
+    let [t1, t2, t3] = detail_thumbnails(&app.config.images, &g);
     let now = app.clock.now();
     let created = shared::time::parse_instant(&g.created_at).map(|c| {
         c.with_timezone(&shared::time::kst())
@@ -546,33 +487,20 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
 pub async fn apply(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let group_id = http::path_param(&req, "id")?;
-    let loaded = app
+    let MyPart { run, membership } = app
         .db
-        .load(&[keys::group(&group_id), keys::apply(&group_id, me.user_id())])
+        .my_part(&group_id, me.user_id())
         .await
         .or_fail(msg::APPLY_FAILED)?;
-    let group = loaded
-        .groups
-        .get(&group_id)
-        .ok_or_else(|| bad(msg::APPLY_FAILED))?;
+    let mut run = run.ok_or_else(|| bad(msg::APPLY_FAILED))?;
     let now = app.clock.now();
-    let action = rules::decide_apply(group, me.user_id(), !loaded.members.is_empty(), now)
+    let action = rules::decide_apply(&run, me.user_id(), membership.is_some(), now)
         .map_err(ApiError::from)?;
     let applied = match action {
         ApplyAction::Apply => {
-            let mut run = group.clone();
             let mut moved = 0;
             loop {
-                let member = Member {
-                    apply_id: uuid::Uuid::new_v4().to_string(),
-                    group_id: group_id.clone(),
-                    user_id: me.user_id().to_owned(),
-                    host_id: run.user_id.clone(),
-                    starts_at: run.starts_at.clone(),
-                    attendance: false,
-                    evaluation: 0,
-                    applied_at: instant_key(now),
-                };
+                let member = Member::join(&run, me.user_id(), now);
                 match app
                     .db
                     .add_member(&member, &instant_key(now))
@@ -640,29 +568,30 @@ async fn attendance_sheet(
 ) -> Result<(Group, Vec<Member>, Vec<Member>), ApiError> {
     let me = auth::require_user(app, req).await?;
     let group_id = http::path_param(req, "id")?;
-    let loaded = app.db.group_collection(&group_id).await.or_fail(failed)?;
-    let group = match loaded.groups.get(&group_id) {
-        Some(g) if g.user_id == me.user_id() => g.clone(),
+    let RunWithMembers {
+        run: group,
+        members,
+        ..
+    } = match app.db.run_with_members(&group_id).await.or_fail(failed)? {
+        Some(run) if run.run.user_id == me.user_id() => run,
         _ => return Err(bad(msg::NOT_HOST)),
     };
     if app.clock.now() < group.start() - chrono::Duration::minutes(30) {
         return Err(bad(msg::ATTENDANCE_TOO_EARLY));
     }
-    if loaded
-        .members
+    if members
         .iter()
         .any(|m| m.user_id == group.user_id && m.attendance)
     {
         return Err(bad(msg::ATTENDANCE_DONE));
     }
-    let mut sheet: Vec<Member> = loaded
-        .members
+    let mut sheet: Vec<Member> = members
         .iter()
         .filter(|m| m.user_id != group.user_id)
         .cloned()
         .collect();
     sheet.sort_by(|a, b| b.user_id.cmp(&a.user_id));
-    Ok((group, loaded.members, sheet))
+    Ok((group, members, sheet))
 }
 
 /// GET /group/attendance/{id} — the attendance sheet (host, from 30 min before start).
@@ -756,26 +685,24 @@ async fn evaluation_target(
 ) -> Result<(Group, String), ApiError> {
     let me = auth::require_user(app, req).await?;
     let group_id = http::path_param(req, "id")?;
-    let loaded: Loaded = app
+    let MyEvaluation {
+        part: MyPart { run, membership },
+        evaluated_host,
+    } = app
         .db
-        .load(&[
-            keys::group(&group_id),
-            keys::apply(&group_id, me.user_id()),
-            keys::evaluation(&group_id, me.user_id()),
-        ])
+        .my_evaluation(&group_id, me.user_id())
         .await
         .or_fail(failed)?;
-    let group = loaded.groups.get(&group_id);
-    if group.is_some_and(|g| g.user_id == me.user_id()) {
+    if run.as_ref().is_some_and(|g| g.user_id == me.user_id()) {
         return Err(bad(msg::EVAL_HOST));
     }
-    let (Some(group), Some(member)) = (group, loaded.members.first()) else {
+    let (Some(group), Some(member)) = (run, membership) else {
         return Err(bad(msg::EVAL_NOT_MEMBER));
     };
-    if member.evaluation != 0 || loaded.evaluated.iter().any(|u| u == me.user_id()) {
+    if member.evaluation != 0 || evaluated_host {
         return Err(bad(msg::EVAL_DONE));
     }
-    Ok((group.clone(), me.user_id().to_owned()))
+    Ok((group, me.user_id().to_owned()))
 }
 
 /// GET /group/evaluation/{id} — the host-evaluation page (members who have not evaluated yet).

@@ -7,11 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use shared::App;
-use shared::domain::feed::FeedRow;
 use shared::domain::group::{Group, Member};
 use shared::domain::number::js_number;
 use shared::domain::user::User;
-use shared::store::keys::{self, Key};
+use shared::store::groups::ListedRun;
 
 use super::images::list_thumbnail;
 
@@ -74,63 +73,24 @@ pub(super) fn list_item(
     item
 }
 
-/// Renders list items with ONE BatchGetItem: every host profile and the
-/// viewer's membership of every run on the page.
+/// Renders a page of a list with ONE BatchGetItem ([`Db::run_list`]): the
+/// runs not read yet (composite feed entries), every host profile and the
+/// viewer's membership of every run on the page. A run deleted since it was
+/// listed is left out.
+///
+/// [`Db::run_list`]: shared::store::Db::run_list
 pub(super) async fn render(
     app: &App,
-    groups: &[Group],
-    viewer: Option<&str>,
-    extra: Extra,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Value>> {
-    let mut wanted: Vec<Key> = Vec::new();
-    for g in groups {
-        wanted.push(keys::user(&g.user_id));
-        if let Some(v) = viewer {
-            wanted.push(keys::apply(&g.group_id, v));
-        }
-    }
-    let loaded = app.db.load(&wanted).await?;
-    Ok(list_items(
-        app,
-        groups,
-        &loaded.users,
-        &loaded.members,
-        extra,
-        now,
-    ))
-}
-
-/// Renders feed rows with ONE BatchGetItem: the runs the index did not
-/// project (composite entries), every host profile and the viewer's
-/// membership of every run on the page. A run deleted since its row was
-/// read is left out.
-pub(super) async fn render_rows(
-    app: &App,
-    rows: Vec<FeedRow>,
+    runs: impl IntoIterator<Item = ListedRun>,
     viewer: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Value>> {
-    let mut wanted: Vec<Key> = Vec::new();
-    for row in &rows {
-        if row.group.is_none() {
-            wanted.push(keys::group(&row.group_id));
-        }
-        wanted.push(keys::user(&row.user_id));
-        if let Some(v) = viewer {
-            wanted.push(keys::apply(&row.group_id, v));
-        }
-    }
-    let mut loaded = app.db.load(&wanted).await?;
-    let groups: Vec<Group> = rows
-        .into_iter()
-        .filter_map(|row| row.group.or_else(|| loaded.groups.remove(&row.group_id)))
-        .collect();
+    let list = app.db.run_list(runs, viewer, None).await?;
     Ok(list_items(
         app,
-        &groups,
-        &loaded.users,
-        &loaded.members,
+        &list.runs,
+        &list.users,
+        &list.memberships,
         Extra::None,
         now,
     ))
