@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use functions::handlers::user::{SEND_FAILED, SEND_THROTTLED};
 use functions::local::fakes::oauth::{FakeAccount, FakeProvider, FakeProviders};
 use functions::local::fakes::sens::FakeSens;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::domain::group::{Group, GroupText, Member};
 use shared::domain::phone::PhoneCipher;
+use shared::domain::user::msg::{SEND_FAILED, SEND_THROTTLED};
 use shared::time::{instant_key, kst};
 
 use crate::helpers::{Reply, TestApp, USER_AGENT, spawn_app_with};

@@ -2,14 +2,12 @@
 
 use lambda_http::Request;
 use serde_json::{Value, json};
-use shared::domain::alarm::category;
+use shared::domain::alarm::{category, msg};
 use shared::error::OrFail;
 use shared::http::{auth, ok};
 use shared::time::{parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
 
-const LIST_FAILED: &str = "알람 불러오기에 실패하였습니다";
-const READ_FAILED: &str = "새 알람 모두 읽기에 실패했습니다";
 /// `GET /alarm` lists the newest 100 alarms (a drop-down; docs/data-model.md
 /// A1): its cost stays the same however many alarms a user collected.
 const ALARM_LIST_LIMIT: usize = 100;
@@ -19,12 +17,12 @@ const ALARM_LIST_LIMIT: usize = 100;
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let me = auth::optional_user(app, &req)
         .await?
-        .ok_or_else(|| ApiError::bad_request(LIST_FAILED))?;
+        .ok_or_else(|| ApiError::bad_request(msg::LIST_FAILED))?;
     let alarms = app
         .db
         .latest_alarms(me.user_id(), ALARM_LIST_LIMIT)
         .await
-        .or_fail(LIST_FAILED)?;
+        .or_fail(msg::LIST_FAILED)?;
     let comment_keys: Vec<_> = alarms
         .iter()
         .filter(|a| a.alarm.category == category::RECOMMENT)
@@ -34,7 +32,7 @@ pub async fn list(app: &App, req: Request) -> ApiResult {
         .db
         .comment_contents(&comment_keys)
         .await
-        .or_fail(LIST_FAILED)?;
+        .or_fail(msg::LIST_FAILED)?;
     let now = app.clock.now();
     let data: Vec<Value> = alarms
         .iter()
@@ -68,10 +66,10 @@ pub async fn list(app: &App, req: Request) -> ApiResult {
 pub async fn mark_read(app: &App, req: Request) -> ApiResult {
     let me = auth::optional_user(app, &req)
         .await?
-        .ok_or_else(|| ApiError::bad_request(READ_FAILED))?;
+        .ok_or_else(|| ApiError::bad_request(msg::READ_FAILED))?;
     app.db
         .mark_alarms_read(me.user_id())
         .await
-        .or_fail(READ_FAILED)?;
-    ok(&json!({ "success": true, "message": "새 알람 모두 읽기에 성공했습니다" }))
+        .or_fail(msg::READ_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::ALL_READ }))
 }

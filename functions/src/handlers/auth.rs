@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shared::domain::image::{self, folder};
 use shared::domain::limits;
 use shared::domain::number::js_number;
-use shared::domain::profile::{self, ProfileChanges, level_code};
+use shared::domain::profile::{self, ProfileChanges, level_code, msg};
 use shared::domain::schedule;
 use shared::error::OrFail;
 use shared::http::multipart::{self, Limits};
@@ -15,11 +15,6 @@ use shared::services::images;
 use shared::time::instant_key;
 use shared::{ApiError, ApiResult, App};
 
-pub const INFO_FAILED: &str = "유저 정보 불러오기에 실패하였습니다.";
-pub const SETTINGS_FAILED: &str = "유저 정보 수정 페이지 불러오기에 실패했습니다.";
-pub const PROFILE_UPDATED: &str = "프로필 수정에 성공하였습니다.";
-pub const PROFILE_FAILED: &str = "프로필 수정에 실패하였습니다.";
-
 // ---- profile ----
 
 /// GET /auth/info/{userId} — a user's page: profile, host-evaluation
@@ -27,7 +22,7 @@ pub const PROFILE_FAILED: &str = "프로필 수정에 실패하였습니다.";
 pub async fn info(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
     let user_id =
-        http::path_param(&req, "userId").map_err(|_| ApiError::bad_request(INFO_FAILED))?;
+        http::path_param(&req, "userId").map_err(|_| ApiError::bad_request(msg::INFO_FAILED))?;
 
     let now = app.clock.now();
     let from = instant_key(schedule::today_start(now));
@@ -35,13 +30,13 @@ pub async fn info(app: &App, req: Request) -> ApiResult {
         .db
         .applied_run_ids_from(&user_id, &from)
         .await
-        .or_fail(INFO_FAILED)?;
+        .or_fail(msg::INFO_FAILED)?;
     let (profile, groups) = app
         .db
         .profile_with_groups(&user_id, &run_ids)
         .await
-        .or_fail(INFO_FAILED)?;
-    let (user, counts) = profile.ok_or_else(|| ApiError::bad_request(INFO_FAILED))?;
+        .or_fail(msg::INFO_FAILED)?;
+    let (user, counts) = profile.ok_or_else(|| ApiError::bad_request(msg::INFO_FAILED))?;
 
     let (evaluation, total) = counts.to_json();
     let waiting = schedule::waiting(&groups, app.clock.now_kst(), &app.config.images);
@@ -76,7 +71,7 @@ pub async fn settings(app: &App, req: Request) -> ApiResult {
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
                 .and_then(|cipher| cipher.decrypt(sealed))
-                .or_fail(SETTINGS_FAILED)?,
+                .or_fail(msg::SETTINGS_FAILED)?,
         ),
     };
     ok(&json!({
@@ -112,9 +107,9 @@ pub async fn user_like(app: &App, req: Request) -> ApiResult {
     app.db
         .update_profile(me.user_id(), &changes)
         .await
-        .or_fail(PROFILE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(PROFILE_FAILED))?;
-    ok(&json!({ "success": true, "message": PROFILE_UPDATED }))
+        .or_fail(msg::PROFILE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::PROFILE_FAILED))?;
+    ok(&json!({ "success": true, "message": msg::PROFILE_UPDATED }))
 }
 
 /// PATCH /auth/updateUser — account settings (multipart, optional `image` file).
@@ -146,7 +141,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             );
             images::upload(app, folder::PROFILE, &key, file.bytes.clone(), mime)
                 .await
-                .or_fail(PROFILE_FAILED)?;
+                .or_fail(msg::PROFILE_FAILED)?;
             changes.profile_url = Some(app.config.images.url(folder::PROFILE, &key));
             Some(key)
         }
@@ -161,10 +156,10 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             }
             return Err(match failed {
                 Err(cause) => ApiError::Failed {
-                    message: PROFILE_FAILED,
+                    message: msg::PROFILE_FAILED,
                     cause,
                 },
-                _ => ApiError::bad_request(PROFILE_FAILED),
+                _ => ApiError::bad_request(msg::PROFILE_FAILED),
             });
         }
     };
@@ -173,7 +168,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     {
         forget_image(app, old_key).await;
     }
-    ok(&json!({ "success": true, "message": PROFILE_UPDATED }))
+    ok(&json!({ "success": true, "message": msg::PROFILE_UPDATED }))
 }
 
 /// The key of a profile picture we stored, or `None` for a provider URL

@@ -6,7 +6,7 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::json;
-use shared::domain::user::{SOCIAL_PROVIDERS, User, parse_nickname};
+use shared::domain::user::{SOCIAL_PROVIDERS, User, msg, parse_nickname};
 use shared::error::OrFail;
 use shared::http::{self, ok};
 use shared::store::CreateOutcome;
@@ -21,12 +21,12 @@ struct TestAccount {
 fn password(raw: Option<String>) -> Result<String, ApiError> {
     let password = raw
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApiError::bad_request("비밀번호를 입력해 주세요."))?;
+        .ok_or_else(|| ApiError::bad_request(msg::PASSWORD_MISSING))?;
     shared::domain::limits::TEST_ACCOUNT
         .check(Some(&password))
         .map_err(ApiError::bad_request)?;
     if SOCIAL_PROVIDERS.contains(&password.as_str()) {
-        return Err(ApiError::bad_request("사용할 수 없는 비밀번호입니다."));
+        return Err(ApiError::bad_request(msg::PASSWORD_REFUSED));
     }
     Ok(password)
 }
@@ -50,12 +50,10 @@ pub async fn test_signup(app: &App, req: Request) -> ApiResult {
         .db
         .create_user(&user)
         .await
-        .or_fail("테스트 계정 생성에 실패하였습니다.")?
+        .or_fail(msg::TEST_SIGNUP_FAILED)?
     {
-        CreateOutcome::Created => ok(&json!({ "success": true, "message": "테스트 계정 완료" })),
-        CreateOutcome::AlreadyExists => {
-            Err(ApiError::bad_request("테스트 계정 생성에 실패하였습니다."))
-        }
+        CreateOutcome::Created => ok(&json!({ "success": true, "message": msg::TEST_SIGNED_UP })),
+        CreateOutcome::AlreadyExists => Err(ApiError::bad_request(msg::TEST_SIGNUP_FAILED)),
     }
 }
 
@@ -72,11 +70,11 @@ pub async fn test_login(app: &App, req: Request) -> ApiResult {
         .db
         .test_account(&nickname, &password)
         .await
-        .or_fail("로그인에 실패하였습니다.")?
-        .ok_or_else(|| ApiError::bad_request("닉네임 또는 비밀번호가 일치하지 않습니다."))?;
+        .or_fail(msg::LOGIN_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::TEST_LOGIN_MISMATCH))?;
     let token = app
         .tokens
         .test_token(&user.user_id, app.clock.now().timestamp())
-        .or_fail("로그인에 실패하였습니다.")?;
+        .or_fail(msg::LOGIN_FAILED)?;
     ok(&json!({ "success": true, "token": token }))
 }

@@ -5,8 +5,8 @@ use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::image::folder;
 use shared::domain::phone::{self, CODE_TTL_SECONDS, PhoneCode, SEND_INTERVAL_SECONDS};
-use shared::domain::social::{self, Provider, TOKEN_FAILED};
-use shared::domain::user::{SOCIAL_PROVIDERS, User};
+use shared::domain::social::{self, Provider};
+use shared::domain::user::{SOCIAL_PROVIDERS, User, msg};
 use shared::error::OrFail;
 use shared::http::response::redirect;
 use shared::http::{self, auth, ok};
@@ -14,16 +14,6 @@ use shared::services::{groups, images, oauth, sms};
 use shared::store::{SendCodeOutcome, SignupOutcome, VerifyOutcome};
 use shared::time::instant_key;
 use shared::{ApiError, ApiResult, App};
-
-pub const LOGIN_FAILED: &str = "로그인에 실패하였습니다.";
-pub const CODE_SENT: &str = "인증번호를 발송했습니다.";
-pub const SEND_FAILED: &str = "인증번호를 발송하지 못했습니다.";
-pub const SEND_THROTTLED: &str = "인증번호는 1분에 한 번만 보낼 수 있습니다.";
-pub const VERIFIED: &str = "핸드폰 인증 완료.";
-pub const WRONG_CODE: &str = "인증번호가 다릅니다.";
-pub const VERIFY_FAILED: &str = "핸드폰 인증에 실패하였습니다.";
-pub const DELETED: &str = "회원탈퇴에 성공하였습니다.";
-pub const DELETE_FAILED: &str = "회원탈퇴에 실패하였습니다.";
 
 // ---- session ----
 
@@ -47,8 +37,8 @@ pub async fn logout(app: &App, req: Request) -> ApiResult {
     app.db
         .delete_refresh_token(me.user_id(), &http::user_agent(&req))
         .await
-        .or_fail("로그아웃에 실패하였습니다.")?;
-    ok(&json!({ "success": true, "message": "로그아웃 되었습니다." }))
+        .or_fail(msg::LOGOUT_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::LOGGED_OUT }))
 }
 
 // ---- social login ----
@@ -80,9 +70,9 @@ async fn callback(app: &App, req: Request, provider: Provider) -> ApiResult {
     let code = match code {
         // The user cancelled at the provider (`error=access_denied`), or the
         // frontend had no code and sent the text `null`.
-        _ if provider_error => return Err(ApiError::bad_request(TOKEN_FAILED)),
+        _ if provider_error => return Err(ApiError::bad_request(msg::TOKEN_FAILED)),
         Some(c) if c == "null" || c == "undefined" => {
-            return Err(ApiError::bad_request(TOKEN_FAILED));
+            return Err(ApiError::bad_request(msg::TOKEN_FAILED));
         }
         Some(c) => c,
         None => return redirect(&oauth::authorize_url(app, provider)),
@@ -101,11 +91,11 @@ async fn callback(app: &App, req: Request, provider: Provider) -> ApiResult {
     let token = app
         .tokens
         .access_token(&user.user_id, now)
-        .or_fail(LOGIN_FAILED)?;
+        .or_fail(msg::LOGIN_FAILED)?;
     let refresh = app
         .tokens
         .refresh_token(&user.user_id, now)
-        .or_fail(LOGIN_FAILED)?;
+        .or_fail(msg::LOGIN_FAILED)?;
     let refresh_exp = now + app.tokens.refresh_ttl.as_secs() as i64;
     app.db
         .put_refresh_token(
@@ -115,7 +105,7 @@ async fn callback(app: &App, req: Request, provider: Provider) -> ApiResult {
             refresh_exp,
         )
         .await
-        .or_fail(LOGIN_FAILED)?;
+        .or_fail(msg::LOGIN_FAILED)?;
     ok(&json!({
         "succcss": true,
         "token": token,
@@ -136,7 +126,7 @@ async fn social_user(
 ) -> Result<User, ApiError> {
     if let Some(user) = linked_user(app, provider, &profile.social_id)
         .await
-        .or_fail(LOGIN_FAILED)?
+        .or_fail(msg::LOGIN_FAILED)?
     {
         return Ok(user);
     }
@@ -150,14 +140,14 @@ async fn social_user(
         .db
         .create_social_user(&user)
         .await
-        .or_fail(LOGIN_FAILED)?
+        .or_fail(msg::LOGIN_FAILED)?
     {
         SignupOutcome::Created => Ok(user),
         // A concurrent first login won: use its user.
         SignupOutcome::AlreadyLinked => linked_user(app, provider, &profile.social_id)
             .await
-            .or_fail(LOGIN_FAILED)?
-            .ok_or_else(|| ApiError::bad_request(LOGIN_FAILED)),
+            .or_fail(msg::LOGIN_FAILED)?
+            .ok_or_else(|| ApiError::bad_request(msg::LOGIN_FAILED)),
     }
 }
 
@@ -182,16 +172,16 @@ pub(super) fn rand_u32() -> u32 {
 /// POST /user/message — send a 6-digit code by SMS.
 pub async fn send_code(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
-    let body: Value = http::json_body(&req).map_err(|_| ApiError::bad_request(SEND_FAILED))?;
+    let body: Value = http::json_body(&req).map_err(|_| ApiError::bad_request(msg::SEND_FAILED))?;
     let number = body["tel"]
         .as_str()
         .and_then(phone::normalise)
-        .ok_or_else(|| ApiError::bad_request(SEND_FAILED))?;
+        .ok_or_else(|| ApiError::bad_request(msg::SEND_FAILED))?;
     let cipher = app
         .phone
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
-        .or_fail(SEND_FAILED)?;
+        .or_fail(msg::SEND_FAILED)?;
 
     let now = app.clock.now().timestamp();
     let tag = cipher.tag(&number);
@@ -205,15 +195,15 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
         .db
         .store_phone_code(me.user_id(), &code, &tag, now, SEND_INTERVAL_SECONDS)
         .await
-        .or_fail(SEND_FAILED)?
+        .or_fail(msg::SEND_FAILED)?
     {
         SendCodeOutcome::Stored => {}
-        SendCodeOutcome::Throttled => return Err(ApiError::bad_request(SEND_THROTTLED)),
+        SendCodeOutcome::Throttled => return Err(ApiError::bad_request(msg::SEND_THROTTLED)),
     }
     sms::send(app, &number, &phone::sms_content(&code.code))
         .await
-        .or_fail(SEND_FAILED)?;
-    ok(&json!({ "success": true, "message": CODE_SENT }))
+        .or_fail(msg::SEND_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::CODE_SENT }))
 }
 
 /// POST /user/verify — check the code and save the (encrypted) phone.
@@ -221,7 +211,7 @@ pub async fn send_code(app: &App, req: Request) -> ApiResult {
 pub async fn verify_code(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let body: Value = http::json_body(&req)?;
-    let wrong = || ok(&json!({ "success": false, "message": WRONG_CODE }));
+    let wrong = || ok(&json!({ "success": false, "message": msg::WRONG_CODE }));
     let tel = body["tel"].as_str().map(str::trim).unwrap_or_default();
     let (Some(number), Some(code)) = (phone::normalise(tel), phone::code_text(&body["code"]))
     else {
@@ -232,12 +222,12 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
         .db
         .phone_code(me.user_id())
         .await
-        .or_fail(VERIFY_FAILED)?
+        .or_fail(msg::VERIFY_FAILED)?
     else {
         return wrong();
     };
     let Some(cipher) = app.phone.as_ref() else {
-        return Err(anyhow::anyhow!("PHONE_KEY is not configured")).or_fail(VERIFY_FAILED);
+        return Err(anyhow::anyhow!("PHONE_KEY is not configured")).or_fail(msg::VERIFY_FAILED);
     };
     match stored.check(&cipher.tag(&number), &code, app.clock.now().timestamp()) {
         Ok(()) => {}
@@ -245,7 +235,7 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
             app.db
                 .count_code_attempt(me.user_id())
                 .await
-                .or_fail(VERIFY_FAILED)?;
+                .or_fail(msg::VERIFY_FAILED)?;
             return wrong();
         }
         Err(_) => return wrong(),
@@ -255,14 +245,14 @@ pub async fn verify_code(app: &App, req: Request) -> ApiResult {
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("PHONE_KEY is not configured"))
         .and_then(|cipher| cipher.encrypt(tel))
-        .or_fail(VERIFY_FAILED)?;
+        .or_fail(msg::VERIFY_FAILED)?;
     match app
         .db
         .verify_phone(me.user_id(), &stored, &sealed)
         .await
-        .or_fail(VERIFY_FAILED)?
+        .or_fail(msg::VERIFY_FAILED)?
     {
-        VerifyOutcome::Verified => ok(&json!({ "success": true, "message": VERIFIED })),
+        VerifyOutcome::Verified => ok(&json!({ "success": true, "message": msg::VERIFIED })),
         VerifyOutcome::CodeGone => wrong(),
     }
 }
@@ -283,48 +273,48 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         .db
         .begin_account_deletion(&user.user_id)
         .await
-        .or_fail(DELETE_FAILED)?
+        .or_fail(msg::DELETE_FAILED)?
     {
-        return Err(ApiError::bad_request(DELETE_FAILED));
+        return Err(ApiError::bad_request(msg::DELETE_FAILED));
     }
     // Runs whose delete failed part-way (here or on their own route): finish them.
     for group_id in app
         .db
         .unfinished_group_deletes(&user.user_id)
         .await
-        .or_fail(DELETE_FAILED)?
+        .or_fail(msg::DELETE_FAILED)?
     {
         groups::resume_group_delete(app, &group_id, &user.user_id)
             .await
-            .or_fail(DELETE_FAILED)?;
+            .or_fail(msg::DELETE_FAILED)?;
     }
     let now = instant_key(app.clock.now());
     let hosted = app
         .db
         .hosted_run_ids_from(&user.user_id, &now)
         .await
-        .or_fail(DELETE_FAILED)?;
-    for group in app.db.groups(&hosted).await.or_fail(DELETE_FAILED)? {
+        .or_fail(msg::DELETE_FAILED)?;
+    for group in app.db.groups(&hosted).await.or_fail(msg::DELETE_FAILED)? {
         groups::delete_group(app, &group, &user.user_id)
             .await
-            .or_fail(DELETE_FAILED)?;
+            .or_fail(msg::DELETE_FAILED)?;
     }
     let applied = app
         .db
         .applied_run_ids_from(&user.user_id, &now)
         .await
-        .or_fail(DELETE_FAILED)?;
+        .or_fail(msg::DELETE_FAILED)?;
     for group_id in applied.iter().filter(|g| !hosted.contains(g)) {
         app.db
             .cancel_apply(group_id, &user.user_id)
             .await
-            .or_fail(DELETE_FAILED)?;
+            .or_fail(msg::DELETE_FAILED)?;
     }
 
     if let Some(key) = super::auth::our_profile_key(app, &user.profile_url) {
         images::delete(app, folder::PROFILE, &[key.to_owned()])
             .await
-            .or_fail(DELETE_FAILED)?;
+            .or_fail(msg::DELETE_FAILED)?;
     }
     let social = SOCIAL_PROVIDERS
         .contains(&user.social.as_str())
@@ -334,6 +324,6 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
     app.db
         .delete_account(&user.user_id, social)
         .await
-        .or_fail(DELETE_FAILED)?;
-    ok(&json!({ "success": true, "message": DELETED }))
+        .or_fail(msg::DELETE_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::DELETED }))
 }

@@ -2,6 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Every user-facing message of `/alarm` (alarms.md §4), byte for byte.
+pub mod msg {
+    pub const LIST_FAILED: &str = "알람 불러오기에 실패하였습니다";
+    pub const READ_FAILED: &str = "새 알람 모두 읽기에 실패했습니다";
+    pub const ALL_READ: &str = "새 알람 모두 읽기에 성공했습니다";
+}
+
 /// Exact category strings; the frontend compares them with `===`.
 pub mod category {
     pub const COMMENT: &str = "comment";

@@ -4,6 +4,14 @@
 
 use serde_json::Value;
 
+/// Every user-facing message of `/auth/*` (auth.md §7), byte for byte.
+pub mod msg {
+    pub const INFO_FAILED: &str = "유저 정보 불러오기에 실패하였습니다.";
+    pub const SETTINGS_FAILED: &str = "유저 정보 수정 페이지 불러오기에 실패했습니다.";
+    pub const PROFILE_UPDATED: &str = "프로필 수정에 성공하였습니다.";
+    pub const PROFILE_FAILED: &str = "프로필 수정에 실패하였습니다.";
+}
+
 /// §8.1: `likeLocation` code → `/auth/info` display name.
 pub fn location_name(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -2,6 +2,32 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Every user-facing message of `/user/*`, `/testSignup` and `/testlogin`
+/// (auth.md §7), byte for byte as the frontend shows or matches them.
+pub mod msg {
+    pub const LOGIN_FAILED: &str = "로그인에 실패하였습니다.";
+    /// The OAuth token exchange failed (the provider's answer, as the original said it).
+    pub use crate::domain::social::{PROFILE_FAILED, TOKEN_FAILED};
+    pub const LOGOUT_FAILED: &str = "로그아웃에 실패하였습니다.";
+    pub const LOGGED_OUT: &str = "로그아웃 되었습니다.";
+    pub const CODE_SENT: &str = "인증번호를 발송했습니다.";
+    pub const SEND_FAILED: &str = "인증번호를 발송하지 못했습니다.";
+    pub const SEND_THROTTLED: &str = "인증번호는 1분에 한 번만 보낼 수 있습니다.";
+    pub const VERIFIED: &str = "핸드폰 인증 완료.";
+    pub const WRONG_CODE: &str = "인증번호가 다릅니다.";
+    pub const VERIFY_FAILED: &str = "핸드폰 인증에 실패하였습니다.";
+    pub const DELETED: &str = "회원탈퇴에 성공하였습니다.";
+    pub const DELETE_FAILED: &str = "회원탈퇴에 실패하였습니다.";
+    // ---- test accounts ----
+    pub const NICKNAME_MISSING: &str = "닉네임을 입력해 주세요.";
+    pub const NICKNAME_TOO_LONG: &str = "닉네임은 8자 이하로 입력해 주세요.";
+    pub const PASSWORD_MISSING: &str = "비밀번호를 입력해 주세요.";
+    pub const PASSWORD_REFUSED: &str = "사용할 수 없는 비밀번호입니다.";
+    pub const TEST_SIGNUP_FAILED: &str = "테스트 계정 생성에 실패하였습니다.";
+    pub const TEST_SIGNED_UP: &str = "테스트 계정 완료";
+    pub const TEST_LOGIN_MISMATCH: &str = "닉네임 또는 비밀번호가 일치하지 않습니다.";
+}
+
 /// Providers whose accounts may never use the test login.
 pub const SOCIAL_PROVIDERS: &[&str] = &["kakao", "naver"];
 
@@ -72,9 +98,9 @@ pub fn parse_nickname(raw: Option<&str>) -> Result<String, &'static str> {
     let nickname = raw
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .ok_or("닉네임을 입력해 주세요.")?;
+        .ok_or(msg::NICKNAME_MISSING)?;
     if nickname.chars().count() > 8 {
-        return Err("닉네임은 8자 이하로 입력해 주세요.");
+        return Err(msg::NICKNAME_TOO_LONG);
     }
     Ok(nickname.to_owned())
 }
