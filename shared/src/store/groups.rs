@@ -341,39 +341,13 @@ impl Db {
             .collect())
     }
 
-    /// Runs in the feed index, by start: from `from` on (ascending), or the
-    /// `limit` latest from `from` on (descending).
-    pub async fn groups_by_start(
-        &self,
-        from: Option<&str>,
-        newest_first: bool,
-        limit: Option<i32>,
-    ) -> anyhow::Result<Vec<Group>> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .scan_index_forward(!newest_first)
-            .set_limit(limit)
-            .expression_attribute_values(":pk", s(keys::GROUPS));
-        query = match from {
-            Some(from) => query
-                .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :from")
-                .expression_attribute_values(":from", s(from)),
-            None => query.key_condition_expression("GSI1PK = :pk"),
-        };
-        let items = match limit {
-            // A limited query is one page by definition.
-            Some(_) => query
-                .send()
-                .await
-                .context("query groups")?
-                .items
-                .unwrap_or_default(),
-            None => query_all(query).await.context("query groups")?,
-        };
-        serde_dynamo::from_items(items).context("decode groups")
+    /// The `limit` runs starting last from `from` on, latest first (one
+    /// limited Query on GSI1: the landing page's runs).
+    pub async fn latest_runs(&self, from: &str, limit: i32) -> anyhow::Result<Vec<Group>> {
+        let (rows, _) = self
+            .feed_page(&FeedPartition::All, Some(from), None, true, None, limit)
+            .await?;
+        Ok(rows.into_iter().filter_map(|row| row.group).collect())
     }
 
     /// One page of a feed index partition between two start keys (`low`

@@ -236,7 +236,7 @@ pub async fn main(app: &App, req: Request) -> ApiResult {
     let from = rules::recruiting_from(now);
     let mut groups = app
         .db
-        .groups_by_start(Some(&from), true, Some(3))
+        .latest_runs(&from, 3)
         .await
         .or_fail(msg::LIST_FAILED)?;
     rules::sort_for_list(&mut groups, now);
