@@ -120,30 +120,45 @@ async fn upload(
     Ok(keys)
 }
 
-/// GET /course/{id} — the four course lists, one function each:
-/// [`main_list`], [`all_list`] (unpaged; paged: [`feed_page`]),
-/// [`mypage_list`], [`bookmark_list`]; any other value answers an empty
-/// `data`. (One deployed function, `course-list`, serves `GET /course/{id}`.)
-pub async fn list(app: &App, req: Request) -> ApiResult {
-    if let (Some(page), Ok("all")) = (http::page(&req), http::path_param(&req, "id").as_deref()) {
+/// GET /course/main — the 6 newest courses.
+pub async fn main(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(main_feed(list).await)
+}
+
+/// GET /course/all — the region's sorted feed and the subject's ranking:
+/// paged from the ordering indexes ([`feed_page`]), else the whole region
+/// ([`all_feed`]).
+pub async fn all(app: &App, req: Request) -> ApiResult {
+    if let Some(page) = http::page(&req) {
         return feed_page(app, &req, page).await;
     }
-    let viewer = auth::optional_user(app, &req).await?;
-    let category = http::path_param(&req, "id")?;
-    let subject_id =
-        http::query_id(&req, "userId").or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
-    let list = CourseList {
-        app,
-        subject_id,
-        viewer: viewer.map(|v| v.user),
-    };
-    let body = match category.as_str() {
-        "main" => main_list(list).await,
-        "all" => all_list(list, &req).await,
-        "mypage" => mypage_list(list).await,
-        "bookmark" => bookmark_list(list).await,
-        _ => list.answer(&[], true, &[], |_, _| Map::new()).await,
-    };
+    let list = CourseList::of(app, &req).await?;
+    list_reply(all_feed(list, &req).await)
+}
+
+/// GET /course/mypage — the courses the subject wrote.
+pub async fn mypage(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(mypage_feed(list).await)
+}
+
+/// GET /course/bookmark — the courses the subject bookmarked.
+pub async fn bookmark_list(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(bookmark_feed(list).await)
+}
+
+/// GET /course/{category} with any other category: an empty `data` (and
+/// the subject's `preferData`).
+pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(list.answer(&[], true, &[], |_, _| Map::new()).await)
+}
+
+/// A list body as the answer: a read failure or a missing subject user is
+/// the list's failure message.
+fn list_reply(body: anyhow::Result<Option<Value>>) -> ApiResult {
     body.or_fail(LIST_FAILED)
         .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
         .and_then(|body| ok(&body))
@@ -158,7 +173,19 @@ struct CourseList<'a> {
     viewer: Option<User>,
 }
 
-impl CourseList<'_> {
+impl<'a> CourseList<'a> {
+    /// The list of `?userId=` (else of the viewer), as the viewer asks it.
+    async fn of(app: &'a App, req: &Request) -> Result<Self, ApiError> {
+        let viewer = auth::optional_user(app, req).await?;
+        let subject_id = http::query_id(req, "userId")
+            .or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
+        Ok(Self {
+            app,
+            subject_id,
+            viewer: viewer.map(|v| v.user),
+        })
+    }
+
     fn subject_id(&self) -> Option<&str> {
         self.subject_id.as_deref()
     }
@@ -213,7 +240,7 @@ fn feed_of(items: Vec<Value>) -> Map<String, Value> {
 }
 
 /// `GET /course/main`: the 6 newest courses.
-async fn main_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn main_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = app.db.newest_courses(6).await?;
     list.answer(&[], true, &ids(&courses), |_, found| {
@@ -227,7 +254,7 @@ async fn main_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 /// sliced by a `page`/`size` the paged path did not take), plus the top 3
 /// of the subject's preferred region; the bookmark flags are read for the
 /// feed and the top 3 of every pool the preference may pick.
-async fn all_list(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
+async fn all_feed(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = app.db.all_courses().await?;
     let region = course::parse_region_filter(http::query(req, "region").as_deref());
@@ -274,7 +301,7 @@ async fn all_list(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<
 }
 
 /// `GET /course/mypage`: the courses the subject wrote.
-async fn mypage_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn mypage_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = match list.subject_id() {
         Some(s) => app.db.courses_by_author(s).await?,
@@ -291,7 +318,7 @@ async fn mypage_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 }
 
 /// `GET /course/bookmark`: the courses the subject bookmarked.
-async fn bookmark_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn bookmark_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let bookmarked_ids = match list.subject_id() {
         Some(s) => app.db.bookmarked_course_ids(s).await?,
@@ -315,15 +342,11 @@ async fn bookmark_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 /// them), served from the ordering indexes: the page's slice of its ordering
 /// and the subject's top-3 ranking are each one Query reading only what is
 /// shown (docs/data-model.md, "Course orderings"); the bookmark flags come
-/// with the profile. Without paging the whole region is listed ([`all_list`]).
+/// with the profile. Without paging the whole region is listed ([`all_feed`]).
 async fn feed_page(app: &App, req: &Request, page: Page) -> ApiResult {
     let viewer = auth::optional_user_with_bookmarks(app, req).await?;
     let requested = http::query_id(req, "userId");
-    feed_page_body(app, req, viewer, requested, page)
-        .await
-        .or_fail(LIST_FAILED)
-        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
-        .and_then(|body| ok(&body))
+    list_reply(feed_page_body(app, req, viewer, requested, page).await)
 }
 
 async fn feed_page_body(
