@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use lambda_http::Request;
 use serde_json::{Map, Value, json};
-use shared::domain::course::{
-    self, Course, CourseEdit, CourseSort, MAX_IMAGES, NO_IMAGE, NewCourse,
-};
+use shared::domain::course::{self, Course, CourseEdit, CourseSort, MAX_IMAGES, NewCourse, msg};
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
 use shared::domain::limits::{self, Page};
@@ -19,17 +17,6 @@ use shared::services::images;
 use shared::store::{BookmarkOutcome, Lookup, RateOutcome};
 use shared::time::{instant_key, parse_instant};
 use shared::{ApiError, ApiResult, App};
-
-/// A logout message for the frontend (auth.md §4.4), as the original used it.
-const LIST_FAILED: &str = "코스 추천 게시물 불러오기 실패하였습니다";
-const DETAIL_FAILED: &str = "코스추천 게시글 불러오기를 실패하였습니다";
-const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
-const CREATE_FAILED: &str = "게시물 등록에 실패하였습니다";
-const UPDATE_FAILED: &str = "코스추천 게시물 수정이 실패하였습니다";
-const DELETE_FAILED: &str = "게시물 삭제에 실패하였습니다";
-const BOOKMARK_FAILED: &str = "북마크 입력에 실패했습니다";
-const STAR_READ_FAILED: &str = "평점 불러오기에에 실패했습니다";
-const STAR_FAILED: &str = "평점 입력에 실패했습니다";
 
 const LIMITS: Limits = Limits {
     file_field: "courseImage",
@@ -44,7 +31,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let mimes = checked_images(&form.files)?;
     let input = NewCourse::parse(|name| form.text(name)).map_err(ApiError::bad_request)?;
     if form.files.is_empty() {
-        return Err(ApiError::bad_request(NO_IMAGE));
+        return Err(ApiError::bad_request(msg::NO_IMAGE));
     }
     // Every refusal comes before the upload: a refused request stores nothing.
     limits::new_course(&input).map_err(ApiError::bad_request)?;
@@ -52,7 +39,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let course_id = uuid::Uuid::new_v4().to_string();
     let keys = upload(app, &course_id, &form.files, &mimes)
         .await
-        .or_fail(CREATE_FAILED)?;
+        .or_fail(msg::CREATE_FAILED)?;
     let created = instant_key(now);
     let course = Course {
         course_id,
@@ -77,8 +64,11 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         created_at: created.clone(),
         updated_at: created,
     };
-    app.db.create_course(&course).await.or_fail(CREATE_FAILED)?;
-    ok(&json!({ "success": true, "message": "게시물 등록에 성공하였습니다" }))
+    app.db
+        .create_course(&course)
+        .await
+        .or_fail(msg::CREATE_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::CREATED }))
 }
 
 /// Every file must be an accepted image (multer's filter ran before the validator).
@@ -159,8 +149,8 @@ pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
 /// A list body as the answer: a read failure or a missing subject user is
 /// the list's failure message.
 fn list_reply(body: anyhow::Result<Option<Value>>) -> ApiResult {
-    body.or_fail(LIST_FAILED)
-        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
+    body.or_fail(msg::LIST_FAILED)
+        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(msg::LIST_FAILED)))
         .and_then(|body| ok(&body))
 }
 
@@ -464,14 +454,14 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
         .db
         .view_course(&course_id)
         .await
-        .or_fail(DETAIL_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(DETAIL_FAILED))?;
+        .or_fail(msg::DETAIL_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::DETAIL_FAILED))?;
     let viewer_id = viewer.as_ref().map(|v| v.user_id());
     let found = app
         .db
         .lookup(&[&course.user_id], &[], viewer_id, &[&course.course_id])
         .await
-        .or_fail(DETAIL_FAILED)?;
+        .or_fail(msg::DETAIL_FAILED)?;
     let author = found.users.get(&course.user_id);
     let urls = &app.config.images;
     let image = |slot: usize| -> Value {
@@ -502,7 +492,7 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
             "thema": course.thema,
             "user": {
                 "userId": course.user_id,
-                "nickname": author.map_or(shared::domain::comment::UNKNOWN_AUTHOR, |a| a.nickname.as_str()),
+                "nickname": author.map_or(shared::domain::comment::msg::UNKNOWN_AUTHOR, |a| a.nickname.as_str()),
                 "profileUrl": author.map_or("", |a| a.profile_url.as_str()),
                 "userLevel": author.and_then(|a| a.user_level.clone()),
                 "mannerPoint": author.map_or(Value::Null, |a| js_number(a.manner_point)),
@@ -522,22 +512,22 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(UPDATE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::UPDATE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     if course.user_id != me.user_id() {
-        return Err(ApiError::bad_request("게시물은 본인만 수정할 수 있습니다"));
+        return Err(ApiError::bad_request(msg::NOT_AUTHOR_EDIT));
     }
     let kept = course::kept_images(&course.images, &form.texts("courseImageUrl"));
     let room = MAX_IMAGES.saturating_sub(kept.len()).min(form.files.len());
     if kept.is_empty() && room == 0 {
-        return Err(ApiError::bad_request(NO_IMAGE));
+        return Err(ApiError::bad_request(msg::NO_IMAGE));
     }
     // Every refusal comes before the upload: a refused request stores nothing.
     let edit = CourseEdit::parse(|name| form.text(name));
     limits::course_edit(&edit).map_err(ApiError::bad_request)?;
     let added = upload(app, &course_id, &form.files[..room], &mimes[..room])
         .await
-        .or_fail(UPDATE_FAILED)?;
+        .or_fail(msg::UPDATE_FAILED)?;
     let previous = course.images.clone();
     let mut edited = edit.apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
@@ -550,7 +540,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             tracing::warn!(error = ?e, "uploads of a failed course edit were not deleted");
         }
         return Err(ApiError::Failed {
-            message: UPDATE_FAILED,
+            message: msg::UPDATE_FAILED,
             cause,
         });
     }
@@ -563,7 +553,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     {
         tracing::warn!(error = ?e, "dropped course images were not deleted");
     }
-    ok(&json!({ "success": true, "message": "게시물 수정에 성공했습니다" }))
+    ok(&json!({ "success": true, "message": msg::UPDATED }))
 }
 
 /// DELETE /course/{id} — delete a course with its bookmarks, ratings,
@@ -575,20 +565,20 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(DELETE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::DELETE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     if course.user_id != me.user_id() {
-        return Err(ApiError::bad_request("게시물은 본인만 삭제할 수 있습니다"));
+        return Err(ApiError::bad_request(msg::NOT_AUTHOR_DELETE));
     }
     app.db
         .delete_course(&course_id)
         .await
-        .or_fail(DELETE_FAILED)?;
+        .or_fail(msg::DELETE_FAILED)?;
     // The course is gone; an S3 hiccup only leaves unreachable objects behind.
     if let Err(e) = images::delete(app, folder::COURSE, &course.images).await {
         tracing::warn!(error = ?e, "course images were not deleted");
     }
-    ok(&json!({ "success": true, "message": "게시물 삭제에 성공하였습니다" }))
+    ok(&json!({ "success": true, "message": msg::DELETED }))
 }
 
 /// PATCH /course/{id}/bookmark — toggle the caller's bookmark.
@@ -599,17 +589,17 @@ pub async fn bookmark(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(BOOKMARK_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::BOOKMARK_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     let bookmarked = match app
         .db
         .toggle_bookmark(&course, me.user_id())
         .await
-        .or_fail(BOOKMARK_FAILED)?
+        .or_fail(msg::BOOKMARK_FAILED)?
     {
         BookmarkOutcome::Added => true,
         BookmarkOutcome::Removed => false,
-        BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(NOT_FOUND)),
+        BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(msg::NOT_FOUND)),
     };
     ok(&json!({ "success": true, "data": { "bookmark": bookmarked } }))
 }
@@ -627,11 +617,11 @@ pub async fn star_point(app: &App, req: Request) -> ApiResult {
             &[&course_id],
         )
         .await
-        .or_fail(STAR_READ_FAILED)?;
+        .or_fail(msg::STAR_READ_FAILED)?;
     let course = found
         .courses
         .get(&course_id)
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     let stars = course.stars();
     ok(&json!({
         "success": true,
@@ -649,21 +639,21 @@ pub async fn rate(app: &App, req: Request) -> ApiResult {
     let course_id = http::path_param(&req, "id")?;
     // A malformed body counts as an invalid rating; existence is checked first.
     let rating = http::json_body::<Value>(&req)
-        .map_err(|_| STAR_FAILED)
+        .map_err(|_| msg::STAR_FAILED)
         .and_then(|body| course::parse_star(body.get("myStarPoint")));
     let Ok(rating) = rating else {
-        return match app.db.course(&course_id).await.or_fail(STAR_FAILED)? {
-            None => Err(ApiError::bad_request(NOT_FOUND)),
-            Some(_) => Err(ApiError::bad_request(STAR_FAILED)),
+        return match app.db.course(&course_id).await.or_fail(msg::STAR_FAILED)? {
+            None => Err(ApiError::bad_request(msg::NOT_FOUND)),
+            Some(_) => Err(ApiError::bad_request(msg::STAR_FAILED)),
         };
     };
     match app
         .db
         .rate_course(&course_id, me.user_id(), rating)
         .await
-        .or_fail(STAR_FAILED)?
+        .or_fail(msg::STAR_FAILED)?
     {
-        RateOutcome::NoCourse => Err(ApiError::bad_request(NOT_FOUND)),
+        RateOutcome::NoCourse => Err(ApiError::bad_request(msg::NOT_FOUND)),
         RateOutcome::Rated { stars, mine } => ok(&json!({
             "success": true,
             "data": { "starPoint": stars.text(), "starPeople": stars.count, "myStarPoint": mine }
