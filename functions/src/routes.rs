@@ -67,7 +67,11 @@ pub static ROUTES: &[Route] = &[
     // ---- course ----
     // `{id}` is the list category on GET and the courseId elsewhere (one name per position).
     route!(POST "/course" => "course-create", course::create),
-    route!(GET "/course/{id}" => "course-list", course::list),
+    route!(GET "/course/main" => "course-main", course::main),
+    route!(GET "/course/all" => "course-all", course::all),
+    route!(GET "/course/mypage" => "course-mypage", course::mypage),
+    route!(GET "/course/bookmark" => "course-bookmark-list", course::bookmark_list),
+    route!(GET "/course/{id}" => "course-category", course::unknown_category),
     route!(GET "/course/detail/{id}" => "course-detail", course::detail),
     route!(PATCH "/course/{id}" => "course-update", course::update),
     route!(DELETE "/course/{id}" => "course-delete", course::delete),

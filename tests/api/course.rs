@@ -664,6 +664,34 @@ async fn mypage_and_bookmark_lists_follow_the_subject_user() {
 }
 
 #[tokio::test]
+async fn an_unknown_list_category_names_the_subject_users_preference() {
+    let app = spawn_app().await;
+    let (author_id, author) = app.login_as("오지우").await;
+    let (_, reader) = app.login_as("현준").await;
+    patch_json(
+        &app,
+        "/auth/userLike",
+        &author,
+        &json!({ "likeLocation": 9, "likeDistance": 2, "userLevel": "퍼플" }),
+    )
+    .await;
+    let own = app.get("/course/whatever", &author).await.json();
+    assert!(own["preferData"].is_string());
+
+    // Contract courses.md §2.6: `preferData` is the subject user's.
+    let theirs = app
+        .get(&format!("/course/whatever?userId={author_id}"), &reader)
+        .await
+        .json();
+    assert_eq!(
+        theirs,
+        json!({ "success": true, "data": {}, "preferData": own["preferData"] })
+    );
+    let unknown = app.get("/course/whatever?userId=11", &reader).await;
+    assert_eq!(unknown.error_message(), LIST_FAILED);
+}
+
+#[tokio::test]
 async fn deleting_a_course_removes_its_whole_collection_and_its_images() {
     let app = spawn_app().await;
     let (author_id, author) = app.login_as("author").await;

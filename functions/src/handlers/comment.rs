@@ -4,21 +4,13 @@ use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::{Alarm, category};
 use shared::domain::comment::PostKind;
-use shared::domain::comment::{self, AlarmTarget, Comment, author_view};
+use shared::domain::comment::{self, AlarmTarget, Comment, author_view, msg};
 use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
 use shared::store::AddCommentOutcome;
 use shared::time::{instant_key, parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
-
-const CONTENT_REQUIRED: &str = "댓글은 반드시 입력해주셔야 합니다";
-const BAD_CATEGORY: &str = "불러오기 상태값이 올바르지 않습니다";
-const CREATE_FAILED: &str = "댓글 등록을 실패했습니다";
-const READ_FAILED: &str = "댓글 불러오기에 실패했습니다";
-const NOT_FOUND: &str = "해당 댓글이 존재하지 않습니다";
-const EDIT_FAILED: &str = "댓글 수정에 실패하였습니다";
-const DELETE_FAILED: &str = "댓글 삭제에 실패하였습니다";
 
 /// The post owner's alarm, unless the actor is the owner (the owner's
 /// nickname is read only when an alarm is written).
@@ -86,16 +78,16 @@ fn content(req: &Request, message: &'static str) -> Result<String, ApiError> {
 /// POST /comment/{category}/{postId} (declared `/comment/{id}/{postId}`) — comment on a run or course.
 pub async fn create(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
-    let text = content(&req, CONTENT_REQUIRED)?;
+    let text = content(&req, msg::CONTENT_REQUIRED)?;
     let kind = comment::parse_category(&http::path_param(&req, "id")?)
-        .ok_or_else(|| ApiError::bad_request(BAD_CATEGORY))?;
+        .ok_or_else(|| ApiError::bad_request(msg::UNKNOWN_CATEGORY))?;
     let post_id = http::path_param(&req, "postId")?;
     let post = app
         .db
         .post_summary(kind, &post_id)
         .await
-        .or_fail(CREATE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(CREATE_FAILED))?;
+        .or_fail(msg::CREATE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::CREATE_FAILED))?;
     let now = instant_key(app.clock.now());
     let comment = Comment {
         comment_id: uuid::Uuid::new_v4().to_string(),
@@ -116,19 +108,19 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     };
     let alarm = owner_alarm(app, category::COMMENT, me.user_id(), target, &now)
         .await
-        .or_fail(CREATE_FAILED)?;
+        .or_fail(msg::CREATE_FAILED)?;
     if app
         .db
         .add_comment(&comment, alarm.as_ref())
         .await
-        .or_fail(CREATE_FAILED)?
+        .or_fail(msg::CREATE_FAILED)?
         == AddCommentOutcome::NoPost
     {
-        return Err(ApiError::bad_request(CREATE_FAILED));
+        return Err(ApiError::bad_request(msg::CREATE_FAILED));
     }
     let list = comment_list(app, kind, &post_id)
         .await
-        .or_fail(CREATE_FAILED)?
+        .or_fail(msg::CREATE_FAILED)?
         .unwrap_or_default();
     ok(&json!({ "success": true, "data": list }))
 }
@@ -137,26 +129,26 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
 pub async fn list(app: &App, req: Request) -> ApiResult {
     auth::optional_user(app, &req).await?;
     let kind = comment::parse_category(&http::path_param(&req, "id")?)
-        .ok_or_else(|| ApiError::bad_request(BAD_CATEGORY))?;
+        .ok_or_else(|| ApiError::bad_request(msg::UNKNOWN_CATEGORY))?;
     let post_id = http::path_param(&req, "postId")?;
     let list = comment_list(app, kind, &post_id)
         .await
-        .or_fail(READ_FAILED)?
-        .ok_or_else(|| ApiError::bad_request("해당 게시물이 존재하지 않습니다"))?;
+        .or_fail(msg::READ_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::POST_NOT_FOUND))?;
     ok(&json!({ "success": true, "data": list }))
 }
 
 /// PATCH /comment/{commentId} (declared `/comment/{id}`) — edit one's own comment.
 pub async fn update(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
-    let text = content(&req, CONTENT_REQUIRED)?;
+    let text = content(&req, msg::CONTENT_REQUIRED)?;
     let comment_id = http::path_param(&req, "id")?;
     let comment = own_comment(
         app,
         &comment_id,
         me.user_id(),
-        EDIT_FAILED,
-        "본인이 작성한 댓글만 수정할 수 있습니다",
+        msg::EDIT_FAILED,
+        msg::NOT_AUTHOR_EDIT,
     )
     .await?;
     let now = instant_key(app.clock.now());
@@ -164,15 +156,15 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .db
         .edit_comment(&comment, &text, &now)
         .await
-        .or_fail(EDIT_FAILED)?
+        .or_fail(msg::EDIT_FAILED)?
     {
-        return Err(ApiError::bad_request(NOT_FOUND));
+        return Err(ApiError::bad_request(msg::NOT_FOUND));
     }
     let list = comment_list(app, comment.post_kind, &comment.post_id)
         .await
-        .or_fail(EDIT_FAILED)?
+        .or_fail(msg::EDIT_FAILED)?
         .unwrap_or_default();
-    ok(&json!({ "success": true, "data": list, "message": "댓글 수정에 성공하였습니다" }))
+    ok(&json!({ "success": true, "data": list, "message": msg::EDITED }))
 }
 
 /// DELETE /comment/{commentId} (declared `/comment/{id}`) — delete one's own comment and its replies.
@@ -183,15 +175,15 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         app,
         &comment_id,
         me.user_id(),
-        DELETE_FAILED,
-        "본인이 작성한 댓글만 삭제할 수 있습니다",
+        msg::DELETE_FAILED,
+        msg::NOT_AUTHOR_DELETE,
     )
     .await?;
     app.db
         .delete_comment(&comment_id)
         .await
-        .or_fail(DELETE_FAILED)?;
-    ok(&json!({ "success": true, "message": "댓글 삭제에 성공하였습니다" }))
+        .or_fail(msg::DELETE_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::DELETED }))
 }
 
 async fn own_comment(
@@ -206,7 +198,7 @@ async fn own_comment(
         .comment(comment_id)
         .await
         .or_fail(failed)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     if comment.user_id != user_id {
         return Err(ApiError::bad_request(not_author));
     }

@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use lambda_http::Request;
 use serde_json::{Map, Value, json};
-use shared::domain::course::{
-    self, Course, CourseEdit, CourseSort, MAX_IMAGES, NO_IMAGE, NewCourse,
-};
+use shared::domain::course::{self, Course, CourseEdit, CourseSort, MAX_IMAGES, NewCourse, msg};
 use shared::domain::format::{js_number, kst_datetime};
 use shared::domain::image::{MAX_IMAGE_BYTES, check_image, folder, object_key};
 use shared::domain::limits::{self, Page};
@@ -19,17 +17,6 @@ use shared::services::images;
 use shared::store::{BookmarkOutcome, Lookup, RateOutcome};
 use shared::time::{instant_key, parse_instant};
 use shared::{ApiError, ApiResult, App};
-
-/// A logout message for the frontend (auth.md §4.4), as the original used it.
-const LIST_FAILED: &str = "코스 추천 게시물 불러오기 실패하였습니다";
-const DETAIL_FAILED: &str = "코스추천 게시글 불러오기를 실패하였습니다";
-const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
-const CREATE_FAILED: &str = "게시물 등록에 실패하였습니다";
-const UPDATE_FAILED: &str = "코스추천 게시물 수정이 실패하였습니다";
-const DELETE_FAILED: &str = "게시물 삭제에 실패하였습니다";
-const BOOKMARK_FAILED: &str = "북마크 입력에 실패했습니다";
-const STAR_READ_FAILED: &str = "평점 불러오기에에 실패했습니다";
-const STAR_FAILED: &str = "평점 입력에 실패했습니다";
 
 const LIMITS: Limits = Limits {
     file_field: "courseImage",
@@ -44,7 +31,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let mimes = checked_images(&form.files)?;
     let input = NewCourse::parse(|name| form.text(name)).map_err(ApiError::bad_request)?;
     if form.files.is_empty() {
-        return Err(ApiError::bad_request(NO_IMAGE));
+        return Err(ApiError::bad_request(msg::NO_IMAGE));
     }
     // Every refusal comes before the upload: a refused request stores nothing.
     limits::new_course(&input).map_err(ApiError::bad_request)?;
@@ -52,7 +39,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let course_id = uuid::Uuid::new_v4().to_string();
     let keys = upload(app, &course_id, &form.files, &mimes)
         .await
-        .or_fail(CREATE_FAILED)?;
+        .or_fail(msg::CREATE_FAILED)?;
     let created = instant_key(now);
     let course = Course {
         course_id,
@@ -77,8 +64,11 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
         created_at: created.clone(),
         updated_at: created,
     };
-    app.db.create_course(&course).await.or_fail(CREATE_FAILED)?;
-    ok(&json!({ "success": true, "message": "게시물 등록에 성공하였습니다" }))
+    app.db
+        .create_course(&course)
+        .await
+        .or_fail(msg::CREATE_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::CREATED }))
 }
 
 /// Every file must be an accepted image (multer's filter ran before the validator).
@@ -120,32 +110,47 @@ async fn upload(
     Ok(keys)
 }
 
-/// GET /course/{id} — the four course lists, one function each:
-/// [`main_list`], [`all_list`] (unpaged; paged: [`feed_page`]),
-/// [`mypage_list`], [`bookmark_list`]; any other value answers an empty
-/// `data`. (One deployed function, `course-list`, serves `GET /course/{id}`.)
-pub async fn list(app: &App, req: Request) -> ApiResult {
-    if let (Some(page), Ok("all")) = (http::page(&req), http::path_param(&req, "id").as_deref()) {
+/// GET /course/main — the 6 newest courses.
+pub async fn main(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(main_feed(list).await)
+}
+
+/// GET /course/all — the region's sorted feed and the subject's ranking:
+/// paged from the ordering indexes ([`feed_page`]), else the whole region
+/// ([`all_feed`]).
+pub async fn all(app: &App, req: Request) -> ApiResult {
+    if let Some(page) = http::page(&req) {
         return feed_page(app, &req, page).await;
     }
-    let viewer = auth::optional_user(app, &req).await?;
-    let category = http::path_param(&req, "id")?;
-    let subject_id =
-        http::query_id(&req, "userId").or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
-    let list = CourseList {
-        app,
-        subject_id,
-        viewer: viewer.map(|v| v.user),
-    };
-    let body = match category.as_str() {
-        "main" => main_list(list).await,
-        "all" => all_list(list, &req).await,
-        "mypage" => mypage_list(list).await,
-        "bookmark" => bookmark_list(list).await,
-        _ => list.answer(&[], true, &[], |_, _| Map::new()).await,
-    };
-    body.or_fail(LIST_FAILED)
-        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
+    let list = CourseList::of(app, &req).await?;
+    list_reply(all_feed(list, &req).await)
+}
+
+/// GET /course/mypage — the courses the subject wrote.
+pub async fn mypage(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(mypage_feed(list).await)
+}
+
+/// GET /course/bookmark — the courses the subject bookmarked.
+pub async fn bookmark_list(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(bookmark_feed(list).await)
+}
+
+/// GET /course/{category} with any other category: an empty `data` (and
+/// the subject's `preferData`).
+pub async fn unknown_category(app: &App, req: Request) -> ApiResult {
+    let list = CourseList::of(app, &req).await?;
+    list_reply(list.answer(&[], true, &[], |_, _| Map::new()).await)
+}
+
+/// A list body as the answer: a read failure or a missing subject user is
+/// the list's failure message.
+fn list_reply(body: anyhow::Result<Option<Value>>) -> ApiResult {
+    body.or_fail(msg::LIST_FAILED)
+        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(msg::LIST_FAILED)))
         .and_then(|body| ok(&body))
 }
 
@@ -158,7 +163,19 @@ struct CourseList<'a> {
     viewer: Option<User>,
 }
 
-impl CourseList<'_> {
+impl<'a> CourseList<'a> {
+    /// The list of `?userId=` (else of the viewer), as the viewer asks it.
+    async fn of(app: &'a App, req: &Request) -> Result<Self, ApiError> {
+        let viewer = auth::optional_user(app, req).await?;
+        let subject_id = http::query_id(req, "userId")
+            .or_else(|| viewer.as_ref().map(|v| v.user_id().to_owned()));
+        Ok(Self {
+            app,
+            subject_id,
+            viewer: viewer.map(|v| v.user),
+        })
+    }
+
     fn subject_id(&self) -> Option<&str> {
         self.subject_id.as_deref()
     }
@@ -213,7 +230,7 @@ fn feed_of(items: Vec<Value>) -> Map<String, Value> {
 }
 
 /// `GET /course/main`: the 6 newest courses.
-async fn main_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn main_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = app.db.newest_courses(6).await?;
     list.answer(&[], true, &ids(&courses), |_, found| {
@@ -227,7 +244,7 @@ async fn main_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 /// sliced by a `page`/`size` the paged path did not take), plus the top 3
 /// of the subject's preferred region; the bookmark flags are read for the
 /// feed and the top 3 of every pool the preference may pick.
-async fn all_list(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
+async fn all_feed(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = app.db.all_courses().await?;
     let region = course::parse_region_filter(http::query(req, "region").as_deref());
@@ -274,7 +291,7 @@ async fn all_list(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<
 }
 
 /// `GET /course/mypage`: the courses the subject wrote.
-async fn mypage_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn mypage_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let courses = match list.subject_id() {
         Some(s) => app.db.courses_by_author(s).await?,
@@ -291,7 +308,7 @@ async fn mypage_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 }
 
 /// `GET /course/bookmark`: the courses the subject bookmarked.
-async fn bookmark_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
+async fn bookmark_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
     let bookmarked_ids = match list.subject_id() {
         Some(s) => app.db.bookmarked_course_ids(s).await?,
@@ -315,15 +332,11 @@ async fn bookmark_list(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 /// them), served from the ordering indexes: the page's slice of its ordering
 /// and the subject's top-3 ranking are each one Query reading only what is
 /// shown (docs/data-model.md, "Course orderings"); the bookmark flags come
-/// with the profile. Without paging the whole region is listed ([`all_list`]).
+/// with the profile. Without paging the whole region is listed ([`all_feed`]).
 async fn feed_page(app: &App, req: &Request, page: Page) -> ApiResult {
     let viewer = auth::optional_user_with_bookmarks(app, req).await?;
     let requested = http::query_id(req, "userId");
-    feed_page_body(app, req, viewer, requested, page)
-        .await
-        .or_fail(LIST_FAILED)
-        .and_then(|body| body.ok_or_else(|| ApiError::bad_request(LIST_FAILED)))
-        .and_then(|body| ok(&body))
+    list_reply(feed_page_body(app, req, viewer, requested, page).await)
 }
 
 async fn feed_page_body(
@@ -441,14 +454,14 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
         .db
         .view_course(&course_id)
         .await
-        .or_fail(DETAIL_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(DETAIL_FAILED))?;
+        .or_fail(msg::DETAIL_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::DETAIL_FAILED))?;
     let viewer_id = viewer.as_ref().map(|v| v.user_id());
     let found = app
         .db
         .lookup(&[&course.user_id], &[], viewer_id, &[&course.course_id])
         .await
-        .or_fail(DETAIL_FAILED)?;
+        .or_fail(msg::DETAIL_FAILED)?;
     let author = found.users.get(&course.user_id);
     let urls = &app.config.images;
     let image = |slot: usize| -> Value {
@@ -479,7 +492,7 @@ pub async fn detail(app: &App, req: Request) -> ApiResult {
             "thema": course.thema,
             "user": {
                 "userId": course.user_id,
-                "nickname": author.map_or(shared::domain::comment::UNKNOWN_AUTHOR, |a| a.nickname.as_str()),
+                "nickname": author.map_or(shared::domain::comment::msg::UNKNOWN_AUTHOR, |a| a.nickname.as_str()),
                 "profileUrl": author.map_or("", |a| a.profile_url.as_str()),
                 "userLevel": author.and_then(|a| a.user_level.clone()),
                 "mannerPoint": author.map_or(Value::Null, |a| js_number(a.manner_point)),
@@ -499,22 +512,22 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(UPDATE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::UPDATE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     if course.user_id != me.user_id() {
-        return Err(ApiError::bad_request("게시물은 본인만 수정할 수 있습니다"));
+        return Err(ApiError::bad_request(msg::NOT_AUTHOR_EDIT));
     }
     let kept = course::kept_images(&course.images, &form.texts("courseImageUrl"));
     let room = MAX_IMAGES.saturating_sub(kept.len()).min(form.files.len());
     if kept.is_empty() && room == 0 {
-        return Err(ApiError::bad_request(NO_IMAGE));
+        return Err(ApiError::bad_request(msg::NO_IMAGE));
     }
     // Every refusal comes before the upload: a refused request stores nothing.
     let edit = CourseEdit::parse(|name| form.text(name));
     limits::course_edit(&edit).map_err(ApiError::bad_request)?;
     let added = upload(app, &course_id, &form.files[..room], &mimes[..room])
         .await
-        .or_fail(UPDATE_FAILED)?;
+        .or_fail(msg::UPDATE_FAILED)?;
     let previous = course.images.clone();
     let mut edited = edit.apply(course);
     edited.images_resized = edited.images_resized && added.is_empty();
@@ -527,7 +540,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
             tracing::warn!(error = ?e, "uploads of a failed course edit were not deleted");
         }
         return Err(ApiError::Failed {
-            message: UPDATE_FAILED,
+            message: msg::UPDATE_FAILED,
             cause,
         });
     }
@@ -540,7 +553,7 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     {
         tracing::warn!(error = ?e, "dropped course images were not deleted");
     }
-    ok(&json!({ "success": true, "message": "게시물 수정에 성공했습니다" }))
+    ok(&json!({ "success": true, "message": msg::UPDATED }))
 }
 
 /// DELETE /course/{id} — delete a course with its bookmarks, ratings,
@@ -552,20 +565,20 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(DELETE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::DELETE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     if course.user_id != me.user_id() {
-        return Err(ApiError::bad_request("게시물은 본인만 삭제할 수 있습니다"));
+        return Err(ApiError::bad_request(msg::NOT_AUTHOR_DELETE));
     }
     app.db
         .delete_course(&course_id)
         .await
-        .or_fail(DELETE_FAILED)?;
+        .or_fail(msg::DELETE_FAILED)?;
     // The course is gone; an S3 hiccup only leaves unreachable objects behind.
     if let Err(e) = images::delete(app, folder::COURSE, &course.images).await {
         tracing::warn!(error = ?e, "course images were not deleted");
     }
-    ok(&json!({ "success": true, "message": "게시물 삭제에 성공하였습니다" }))
+    ok(&json!({ "success": true, "message": msg::DELETED }))
 }
 
 /// PATCH /course/{id}/bookmark — toggle the caller's bookmark.
@@ -576,17 +589,17 @@ pub async fn bookmark(app: &App, req: Request) -> ApiResult {
         .db
         .course(&course_id)
         .await
-        .or_fail(BOOKMARK_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .or_fail(msg::BOOKMARK_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     let bookmarked = match app
         .db
         .toggle_bookmark(&course, me.user_id())
         .await
-        .or_fail(BOOKMARK_FAILED)?
+        .or_fail(msg::BOOKMARK_FAILED)?
     {
         BookmarkOutcome::Added => true,
         BookmarkOutcome::Removed => false,
-        BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(NOT_FOUND)),
+        BookmarkOutcome::NoCourse => return Err(ApiError::bad_request(msg::NOT_FOUND)),
     };
     ok(&json!({ "success": true, "data": { "bookmark": bookmarked } }))
 }
@@ -604,11 +617,11 @@ pub async fn star_point(app: &App, req: Request) -> ApiResult {
             &[&course_id],
         )
         .await
-        .or_fail(STAR_READ_FAILED)?;
+        .or_fail(msg::STAR_READ_FAILED)?;
     let course = found
         .courses
         .get(&course_id)
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))?;
     let stars = course.stars();
     ok(&json!({
         "success": true,
@@ -626,21 +639,21 @@ pub async fn rate(app: &App, req: Request) -> ApiResult {
     let course_id = http::path_param(&req, "id")?;
     // A malformed body counts as an invalid rating; existence is checked first.
     let rating = http::json_body::<Value>(&req)
-        .map_err(|_| STAR_FAILED)
+        .map_err(|_| msg::STAR_FAILED)
         .and_then(|body| course::parse_star(body.get("myStarPoint")));
     let Ok(rating) = rating else {
-        return match app.db.course(&course_id).await.or_fail(STAR_FAILED)? {
-            None => Err(ApiError::bad_request(NOT_FOUND)),
-            Some(_) => Err(ApiError::bad_request(STAR_FAILED)),
+        return match app.db.course(&course_id).await.or_fail(msg::STAR_FAILED)? {
+            None => Err(ApiError::bad_request(msg::NOT_FOUND)),
+            Some(_) => Err(ApiError::bad_request(msg::STAR_FAILED)),
         };
     };
     match app
         .db
         .rate_course(&course_id, me.user_id(), rating)
         .await
-        .or_fail(STAR_FAILED)?
+        .or_fail(msg::STAR_FAILED)?
     {
-        RateOutcome::NoCourse => Err(ApiError::bad_request(NOT_FOUND)),
+        RateOutcome::NoCourse => Err(ApiError::bad_request(msg::NOT_FOUND)),
         RateOutcome::Rated { stars, mine } => ok(&json!({
             "success": true,
             "data": { "starPoint": stars.text(), "starPeople": stars.count, "myStarPoint": mine }

@@ -5,7 +5,7 @@ use lambda_http::Request;
 use serde_json::{Value, json};
 use shared::domain::alarm::category;
 use shared::domain::comment::PostKind;
-use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view};
+use shared::domain::comment::{self, AlarmTarget, Comment, Reply, author_view, msg};
 use shared::domain::limits;
 use shared::error::OrFail;
 use shared::http::{self, auth, ok};
@@ -14,14 +14,6 @@ use shared::time::{instant_key, parse_instant, relative_time};
 use shared::{ApiError, ApiResult, App};
 
 use super::comment::owner_alarm;
-
-const CONTENT_REQUIRED: &str = "대댓글은 반드시 입력해주셔야 합니다";
-const COMMENT_NOT_FOUND: &str = "해당 댓글이 존재하지 않습니다";
-const NOT_FOUND: &str = "해당 대댓글이 존재하지 않습니다";
-const CREATE_FAILED: &str = "대댓글 등록에 실패했습니다";
-const READ_FAILED: &str = "대댓글 불러오기에 실패했습니다";
-const EDIT_FAILED: &str = "대댓글 수정에 실패하였습니다";
-const DELETE_FAILED: &str = "대댓글 삭제에 실패하였습니다";
 
 /// The three item variants of the contract's table (comments.md §1.4).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,7 +63,7 @@ async fn reply_list(
 fn content(req: &Request) -> Result<String, ApiError> {
     let body: Value = http::json_body(req)?;
     let text = comment::parse_content(body.get("content"))
-        .ok_or_else(|| ApiError::bad_request(CONTENT_REQUIRED))?;
+        .ok_or_else(|| ApiError::bad_request(msg::REPLY_CONTENT_REQUIRED))?;
     limits::COMMENT
         .check(Some(&text))
         .map_err(ApiError::bad_request)?;
@@ -87,7 +79,7 @@ async fn find_comment(
         .comment(comment_id)
         .await
         .or_fail(failed)?
-        .ok_or_else(|| ApiError::bad_request(COMMENT_NOT_FOUND))
+        .ok_or_else(|| ApiError::bad_request(msg::NOT_FOUND))
 }
 
 /// POST /recomment/{commentId} (declared `/recomment/{id}`) — reply to a comment.
@@ -95,13 +87,13 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let me = auth::require_user(app, &req).await?;
     let text = content(&req)?;
     let comment_id = http::path_param(&req, "id")?;
-    let parent = find_comment(app, &comment_id, CREATE_FAILED).await?;
+    let parent = find_comment(app, &comment_id, msg::REPLY_CREATE_FAILED).await?;
     let post = app
         .db
         .post_summary(parent.post_kind, &parent.post_id)
         .await
-        .or_fail(CREATE_FAILED)?
-        .ok_or_else(|| ApiError::bad_request(CREATE_FAILED))?;
+        .or_fail(msg::REPLY_CREATE_FAILED)?
+        .ok_or_else(|| ApiError::bad_request(msg::REPLY_CREATE_FAILED))?;
     let now = instant_key(app.clock.now());
     let reply = Reply {
         recomment_id: uuid::Uuid::new_v4().to_string(),
@@ -122,19 +114,19 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     };
     let alarm = owner_alarm(app, category::RECOMMENT, me.user_id(), target, &now)
         .await
-        .or_fail(CREATE_FAILED)?;
+        .or_fail(msg::REPLY_CREATE_FAILED)?;
     if app
         .db
         .add_reply(&reply, &parent, alarm.as_ref())
         .await
-        .or_fail(CREATE_FAILED)?
+        .or_fail(msg::REPLY_CREATE_FAILED)?
         == AddReplyOutcome::NoComment
     {
-        return Err(ApiError::bad_request(COMMENT_NOT_FOUND));
+        return Err(ApiError::bad_request(msg::NOT_FOUND));
     }
     let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Post)
         .await
-        .or_fail(CREATE_FAILED)?;
+        .or_fail(msg::REPLY_CREATE_FAILED)?;
     ok(&json!({ "success": true, "data": list }))
 }
 
@@ -142,10 +134,10 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
 /// the comment's post. No auth: headers are ignored.
 pub async fn list(app: &App, req: Request) -> ApiResult {
     let comment_id = http::path_param(&req, "id")?;
-    let parent = find_comment(app, &comment_id, READ_FAILED).await?;
+    let parent = find_comment(app, &comment_id, msg::REPLY_READ_FAILED).await?;
     let list = reply_list(app, parent.post_kind, &parent.post_id, Variant::Get)
         .await
-        .or_fail(READ_FAILED)?;
+        .or_fail(msg::REPLY_READ_FAILED)?;
     ok(&json!({ "success": true, "data": list }))
 }
 
@@ -158,8 +150,8 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         app,
         &recomment_id,
         me.user_id(),
-        EDIT_FAILED,
-        "본인이 작성한 대댓글만 수정할 수 있습니다",
+        msg::REPLY_EDIT_FAILED,
+        msg::REPLY_NOT_AUTHOR_EDIT,
     )
     .await?;
     let now = instant_key(app.clock.now());
@@ -167,14 +159,14 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
         .db
         .edit_reply(&reply, &text, &now)
         .await
-        .or_fail(EDIT_FAILED)?
+        .or_fail(msg::REPLY_EDIT_FAILED)?
     {
-        return Err(ApiError::bad_request(NOT_FOUND));
+        return Err(ApiError::bad_request(msg::REPLY_NOT_FOUND));
     }
     let list = reply_list(app, reply.post_kind, &reply.post_id, Variant::Patch)
         .await
-        .or_fail(EDIT_FAILED)?;
-    ok(&json!({ "success": true, "message": "대댓글 수정에 성공하였습니다", "data": list }))
+        .or_fail(msg::REPLY_EDIT_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::REPLY_EDITED, "data": list }))
 }
 
 /// DELETE /recomment/{recommentId} (declared `/recomment/{id}`) — delete one's own reply.
@@ -185,12 +177,15 @@ pub async fn delete(app: &App, req: Request) -> ApiResult {
         app,
         &recomment_id,
         me.user_id(),
-        DELETE_FAILED,
-        "본인이 작성한 대댓글만 삭제할 수 있습니다",
+        msg::REPLY_DELETE_FAILED,
+        msg::REPLY_NOT_AUTHOR_DELETE,
     )
     .await?;
-    app.db.delete_reply(&reply).await.or_fail(DELETE_FAILED)?;
-    ok(&json!({ "success": true, "message": "대댓글 삭제에 성공하였습니다" }))
+    app.db
+        .delete_reply(&reply)
+        .await
+        .or_fail(msg::REPLY_DELETE_FAILED)?;
+    ok(&json!({ "success": true, "message": msg::REPLY_DELETED }))
 }
 
 async fn own_reply(
@@ -205,7 +200,7 @@ async fn own_reply(
         .reply(recomment_id)
         .await
         .or_fail(failed)?
-        .ok_or_else(|| ApiError::bad_request(NOT_FOUND))?;
+        .ok_or_else(|| ApiError::bad_request(msg::REPLY_NOT_FOUND))?;
     if reply.user_id != user_id {
         return Err(ApiError::bad_request(not_author));
     }

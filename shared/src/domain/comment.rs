@@ -7,6 +7,38 @@ use serde_json::{Value, json};
 use super::alarm::Alarm;
 use super::user::User;
 
+/// Every user-facing message of `/comment/*` and `/recomment/*` (contract
+/// comments.md), byte for byte: the frontend shows them and matches on some.
+pub mod msg {
+    pub const CONTENT_REQUIRED: &str = "댓글은 반드시 입력해주셔야 합니다";
+    pub const UNKNOWN_CATEGORY: &str = "불러오기 상태값이 올바르지 않습니다";
+    pub const POST_NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
+    pub const NOT_FOUND: &str = "해당 댓글이 존재하지 않습니다";
+    pub const CREATE_FAILED: &str = "댓글 등록을 실패했습니다";
+    pub const READ_FAILED: &str = "댓글 불러오기에 실패했습니다";
+    pub const NOT_AUTHOR_EDIT: &str = "본인이 작성한 댓글만 수정할 수 있습니다";
+    pub const EDIT_FAILED: &str = "댓글 수정에 실패하였습니다";
+    pub const EDITED: &str = "댓글 수정에 성공하였습니다";
+    pub const NOT_AUTHOR_DELETE: &str = "본인이 작성한 댓글만 삭제할 수 있습니다";
+    pub const DELETE_FAILED: &str = "댓글 삭제에 실패하였습니다";
+    pub const DELETED: &str = "댓글 삭제에 성공하였습니다";
+    pub const REPLY_CONTENT_REQUIRED: &str = "대댓글은 반드시 입력해주셔야 합니다";
+    pub const REPLY_NOT_FOUND: &str = "해당 대댓글이 존재하지 않습니다";
+    pub const REPLY_CREATE_FAILED: &str = "대댓글 등록에 실패했습니다";
+    pub const REPLY_READ_FAILED: &str = "대댓글 불러오기에 실패했습니다";
+    pub const REPLY_NOT_AUTHOR_EDIT: &str = "본인이 작성한 대댓글만 수정할 수 있습니다";
+    pub const REPLY_EDIT_FAILED: &str = "대댓글 수정에 실패하였습니다";
+    pub const REPLY_EDITED: &str = "대댓글 수정에 성공하였습니다";
+    pub const REPLY_NOT_AUTHOR_DELETE: &str = "본인이 작성한 대댓글만 삭제할 수 있습니다";
+    pub const REPLY_DELETE_FAILED: &str = "대댓글 삭제에 실패하였습니다";
+    pub const REPLY_DELETED: &str = "대댓글 삭제에 성공하였습니다";
+    /// Nickname shown for an author whose account no longer exists (the
+    /// users issue keeps their content). The frontend reads `user.nickname`
+    /// without a null check, so a placeholder object is rendered instead of
+    /// `null`.
+    pub const UNKNOWN_AUTHOR: &str = "알 수 없음";
+}
+
 /// The kind of post a comment hangs on: a run or a course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,11 +105,6 @@ pub fn parse_content(raw: Option<&Value>) -> Option<String> {
     (!text.is_empty() && text.chars().count() <= MAX_CONTENT_CHARS).then_some(text)
 }
 
-/// Nickname shown for an author whose account no longer exists (the users
-/// issue keeps their content). The frontend reads `user.nickname` without a
-/// null check, so a placeholder object is rendered instead of `null`.
-pub const UNKNOWN_AUTHOR: &str = "알 수 없음";
-
 /// The embedded `user` object: the author's **current** profile.
 pub fn author_view(user_id: &str, author: Option<&User>) -> Value {
     match author {
@@ -89,7 +116,7 @@ pub fn author_view(user_id: &str, author: Option<&User>) -> Value {
         }),
         None => json!({
             "userId": user_id,
-            "nickname": UNKNOWN_AUTHOR,
+            "nickname": msg::UNKNOWN_AUTHOR,
             "profileUrl": "",
             "userLevel": null,
         }),
@@ -184,7 +211,7 @@ mod tests {
     #[test]
     fn a_deleted_author_is_shown_as_unknown_not_null() {
         let view = author_view("gone", None);
-        assert_eq!(view["nickname"], UNKNOWN_AUTHOR);
+        assert_eq!(view["nickname"], msg::UNKNOWN_AUTHOR);
         assert_eq!(view["profileUrl"], "");
         assert_eq!(view["userId"], "gone");
     }

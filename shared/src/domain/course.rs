@@ -11,6 +11,36 @@ use super::format::to_fixed_1;
 
 pub const MAX_IMAGES: usize = 3;
 
+/// Every user-facing message of `/course/*` (contract courses.md), byte for
+/// byte: the frontend shows them and matches on some.
+pub mod msg {
+    /// A logout message for the frontend (auth.md §4.4), as the original used it.
+    pub const LIST_FAILED: &str = "코스 추천 게시물 불러오기 실패하였습니다";
+    pub const DETAIL_FAILED: &str = "코스추천 게시글 불러오기를 실패하였습니다";
+    pub const NOT_FOUND: &str = "해당 게시물이 존재하지 않습니다";
+    pub const TITLE_MISSING: &str = "제목은 반드시 입력해주셔야 합니다";
+    pub const TITLE_SHORT: &str = "제목은 최소 3글자 이상이어야 합니다";
+    pub const DISTANCE: &str = "거리는 반드시 입력해주셔야 합니다";
+    pub const LOCATION: &str = "러닝장소는 반드시 입력해주셔야 합니다";
+    pub const MAP: &str = "코스에 대한 정보는 반드시 입력해주셔야 합니다";
+    pub const CONTENT: &str = "코스에 대한 설명은 반드시 입력해주셔야 합니다";
+    pub const TOTAL_TIME: &str = "총 소요시간에 대한 설명은 반드시 입력해주셔야 합니다";
+    pub const NO_IMAGE: &str = "이미지는 최소 1개 이상 등록해주세요";
+    pub const CREATE_FAILED: &str = "게시물 등록에 실패하였습니다";
+    pub const CREATED: &str = "게시물 등록에 성공하였습니다";
+    pub const NOT_AUTHOR_EDIT: &str = "게시물은 본인만 수정할 수 있습니다";
+    pub const UPDATE_FAILED: &str = "코스추천 게시물 수정이 실패하였습니다";
+    pub const UPDATED: &str = "게시물 수정에 성공했습니다";
+    pub const NOT_AUTHOR_DELETE: &str = "게시물은 본인만 삭제할 수 있습니다";
+    pub const DELETE_FAILED: &str = "게시물 삭제에 실패하였습니다";
+    pub const DELETED: &str = "게시물 삭제에 성공하였습니다";
+    pub const BOOKMARK_FAILED: &str = "북마크 입력에 실패했습니다";
+    /// Sic ("에에"): the original's text.
+    pub const STAR_READ_FAILED: &str = "평점 불러오기에에 실패했습니다";
+    /// An invalid rating or a failed write.
+    pub const STAR_FAILED: &str = "평점 입력에 실패했습니다";
+}
+
 /// The course `META` item. `content`, `mapLatLng` and `totalTime` default to
 /// empty because list queries do not read them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,27 +321,24 @@ pub struct NewCourse {
     pub baggage: Option<String>,
 }
 
-pub const NO_IMAGE: &str = "이미지는 최소 1개 이상 등록해주세요";
-
 impl NewCourse {
     /// `field(name)` gives a text part of the form.
     pub fn parse<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Result<Self, &'static str> {
         let present = |name: &str| field(name).filter(|v| !v.is_empty());
-        let title = present("title").ok_or("제목은 반드시 입력해주셔야 합니다")?;
+        let title = present("title").ok_or(msg::TITLE_MISSING)?;
         if title.chars().count() < 3 {
-            return Err("제목은 최소 3글자 이상이어야 합니다");
+            return Err(msg::TITLE_SHORT);
         }
         let distance = present("distance")
             .and_then(|d| d.trim().parse::<f64>().ok())
             .filter(|d| d.is_finite())
-            .ok_or("거리는 반드시 입력해주셔야 합니다")?;
-        let location = present("location").ok_or("러닝장소는 반드시 입력해주셔야 합니다")?;
+            .ok_or(msg::DISTANCE)?;
+        let location = present("location").ok_or(msg::LOCATION)?;
         let map_lat_lng = present("mapLatLng")
             .filter(|m| matches!(serde_json::from_str::<Value>(m), Ok(Value::Array(_))))
-            .ok_or("코스에 대한 정보는 반드시 입력해주셔야 합니다")?;
-        let content = present("content").ok_or("코스에 대한 설명은 반드시 입력해주셔야 합니다")?;
-        let total_time =
-            present("totalTime").ok_or("총 소요시간에 대한 설명은 반드시 입력해주셔야 합니다")?;
+            .ok_or(msg::MAP)?;
+        let content = present("content").ok_or(msg::CONTENT)?;
+        let total_time = present("totalTime").ok_or(msg::TOTAL_TIME)?;
         Ok(Self {
             title: title.to_owned(),
             distance,
@@ -405,8 +432,6 @@ pub fn kept_images(current: &[String], sent_urls: &[&str]) -> Vec<String> {
     kept
 }
 
-pub const STAR_INVALID: &str = "평점 입력에 실패했습니다";
-
 /// A rating as the widget sends it: `null`/absent clears it; an integer
 /// 1–5 (number or numeric string) sets it; anything else is refused.
 pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, &'static str> {
@@ -421,7 +446,7 @@ pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, &'static str> {
     value
         .filter(|v| (1..=5).contains(v))
         .map(Some)
-        .ok_or(STAR_INVALID)
+        .ok_or(msg::STAR_FAILED)
 }
 
 #[cfg(test)]
@@ -631,10 +656,10 @@ mod tests {
         assert_eq!(parse_star(Some(&json!(null))), Ok(None));
         assert_eq!(parse_star(Some(&json!(4))), Ok(Some(4)));
         assert_eq!(parse_star(Some(&json!("5"))), Ok(Some(5)));
-        assert_eq!(parse_star(Some(&json!(0))), Err(STAR_INVALID));
-        assert_eq!(parse_star(Some(&json!(6))), Err(STAR_INVALID));
-        assert_eq!(parse_star(Some(&json!(2.5))), Err(STAR_INVALID));
-        assert_eq!(parse_star(Some(&json!("x"))), Err(STAR_INVALID));
-        assert_eq!(parse_star(Some(&json!(true))), Err(STAR_INVALID));
+        assert_eq!(parse_star(Some(&json!(0))), Err(msg::STAR_FAILED));
+        assert_eq!(parse_star(Some(&json!(6))), Err(msg::STAR_FAILED));
+        assert_eq!(parse_star(Some(&json!(2.5))), Err(msg::STAR_FAILED));
+        assert_eq!(parse_star(Some(&json!("x"))), Err(msg::STAR_FAILED));
+        assert_eq!(parse_star(Some(&json!(true))), Err(msg::STAR_FAILED));
     }
 }
