@@ -40,30 +40,7 @@ pub async fn create(app: &App, req: Request) -> ApiResult {
     let keys = upload(app, &course_id, &form.files, &mimes)
         .await
         .or_fail(msg::CREATE_FAILED)?;
-    let created = instant_key(now);
-    let course = Course {
-        course_id,
-        user_id: me.user_id().to_owned(),
-        region: shared::domain::group::region_of(&input.location),
-        title: input.title,
-        content: input.content,
-        location: input.location,
-        map_lat_lng: input.map_lat_lng,
-        distance: input.distance,
-        total_time: input.total_time,
-        images: keys,
-        images_resized: false,
-        parking: input.parking,
-        baggage: input.baggage,
-        thema: input.thema,
-        click_cnt: 0,
-        bookmark_count: 0,
-        star_sum: 0,
-        star_count: 0,
-        comment_count: 0,
-        created_at: created.clone(),
-        updated_at: created,
-    };
+    let course = input.into_course(course_id, me.user_id(), keys, now);
     app.db
         .create_course(&course)
         .await

@@ -351,6 +351,41 @@ impl NewCourse {
             baggage: field("baggage").map(str::to_owned),
         })
     }
+
+    /// The course this form shares, by `author`, with its uploaded `images`:
+    /// every counter at zero, its copies not resized yet.
+    pub fn into_course(
+        self,
+        course_id: String,
+        author: &str,
+        images: Vec<String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Course {
+        let created = crate::time::instant_key(now);
+        Course {
+            course_id,
+            user_id: author.to_owned(),
+            region: super::group::region_of(&self.location),
+            title: self.title,
+            content: self.content,
+            location: self.location,
+            map_lat_lng: self.map_lat_lng,
+            distance: self.distance,
+            total_time: self.total_time,
+            images,
+            images_resized: false,
+            parking: self.parking,
+            baggage: self.baggage,
+            thema: self.thema,
+            click_cnt: 0,
+            bookmark_count: 0,
+            star_sum: 0,
+            star_count: 0,
+            comment_count: 0,
+            created_at: created.clone(),
+            updated_at: created,
+        }
+    }
 }
 
 /// The optional text fields of `PATCH /course/{id}`: absent, `undefined` or
@@ -453,6 +488,43 @@ pub fn parse_star(raw: Option<&Value>) -> Result<Option<i64>, &'static str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_shared_course_starts_with_zero_counters_its_region_and_copies_not_yet_resized() {
+        let input = NewCourse {
+            title: "한강 코스".into(),
+            distance: 5.0,
+            location: "서울 마포구 망원동".into(),
+            map_lat_lng: "[]".into(),
+            content: "내용".into(),
+            total_time: "0h 30min".into(),
+            thema: "강변".into(),
+            parking: Some("있음".into()),
+            baggage: None,
+        };
+        let now = crate::time::parse_instant("2026-12-05T10:00:00.000Z").expect("instant");
+        let c = input.into_course("c-1".into(), "author", vec!["a.jpg".into()], now);
+        assert_eq!(
+            (c.course_id.as_str(), c.user_id.as_str()),
+            ("c-1", "author")
+        );
+        assert_eq!(c.region, 1);
+        assert_eq!(c.images, vec!["a.jpg".to_owned()]);
+        assert!(!c.images_resized);
+        assert_eq!(
+            (
+                c.click_cnt,
+                c.bookmark_count,
+                c.star_sum,
+                c.star_count,
+                c.comment_count
+            ),
+            (0, 0, 0, 0, 0)
+        );
+        assert_eq!(c.created_at, "2026-12-05T10:00:00.000Z");
+        assert_eq!(c.updated_at, c.created_at);
+        assert_eq!(c.parking.as_deref(), Some("있음"));
+    }
 
     fn course(id: &str, created: &str) -> Course {
         Course {
