@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::Db;
 use super::keys::{self, Key};
+use super::tx::Names;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -56,16 +57,30 @@ impl Db {
         projection: Option<&str>,
         what: &str,
     ) -> anyhow::Result<Option<Item>> {
-        let out = self
+        self.get_item_named(key, consistent, projection, &[], what)
+            .await
+    }
+
+    /// [`Db::get_item_at`] whose projection names attributes (`#name`).
+    pub(super) async fn get_item_named(
+        &self,
+        key: &Key,
+        consistent: bool,
+        projection: Option<&str>,
+        names: Names<'_>,
+        what: &str,
+    ) -> anyhow::Result<Option<Item>> {
+        let mut get = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
             .set_consistent_read(consistent.then_some(true))
-            .set_projection_expression(projection.map(str::to_owned))
-            .send()
-            .await
-            .with_context(|| format!("get {what}"))?;
+            .set_projection_expression(projection.map(str::to_owned));
+        for (name, attribute) in names {
+            get = get.expression_attribute_names(*name, *attribute);
+        }
+        let out = get.send().await.with_context(|| format!("get {what}"))?;
         Ok(out.item)
     }
 

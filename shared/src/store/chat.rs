@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use super::Db;
 use super::item::Stored;
 use super::keys;
-use super::tx::{n, s, written};
+use super::tx::{Conditional, n, s, written, written_or_refused};
 use crate::chat::ChatRow;
 use crate::chat::session::Session;
 use crate::domain::user::User;
@@ -171,22 +171,15 @@ impl Db {
             condition.push_str(" AND (attribute_not_exists(origin) OR origin = :origin)");
             request = request.expression_attribute_values(":origin", s(origin));
         }
-        match request.condition_expression(condition).send().await {
-            Ok(out) => {
+        let result = request.condition_expression(condition).send().await;
+        match written_or_refused(result, "claim chat session")? {
+            Conditional::Written(out) => {
                 let session = serde_dynamo::from_item(out.attributes.unwrap_or_default())
                     .context("decode chat session")?;
                 Ok(Claim::Claimed(Box::new(session)))
             }
-            Err(e) => {
-                let old = match e.as_service_error() {
-                    Some(
-                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c),
-                    ) => c.item().cloned(),
-                    _ => return Err(e).context("claim chat session"),
-                };
-                let Some(old) = old else {
-                    return Ok(Claim::Unknown);
-                };
+            Conditional::Refused(None) => Ok(Claim::Unknown),
+            Conditional::Refused(Some(old)) => {
                 let old: Session = serde_dynamo::from_item(old).context("decode chat session")?;
                 Ok(if !old.alive(now_ms) {
                     Claim::Unknown
