@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::Db;
 use super::item::Stored;
@@ -57,32 +57,10 @@ impl Db {
         let session_key = keys::chat_session(sid);
         let mut wanted = vec![session_key.clone()];
         wanted.extend(groups.iter().map(|g| keys::chat_counter(g)));
-        let mut pending = KeysAndAttributes::builder()
-            .set_keys(Some(wanted.iter().map(super::key_map).collect()))
-            .consistent_read(true)
-            .build()?;
-        let mut items = Vec::new();
-        for attempt in 0..8u32 {
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, pending)
-                .send()
-                .await
-                .context("batch get poll state")?;
-            items.extend(
-                out.responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default(),
-            );
-            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                Some(rest) if !rest.keys.is_empty() => {
-                    pending = rest;
-                    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
-                }
-                _ => break,
-            }
-        }
+        let items = self
+            .batch_get_consistent(&wanted)
+            .await
+            .context("batch get poll state")?;
         let mut session = None;
         // A room nobody posted in has no counter yet: its head is 0.
         let mut heads: HashMap<String, u64> = groups.iter().map(|g| ((*g).to_owned(), 0)).collect();
