@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
 };
@@ -187,11 +188,28 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The Query of a user's GSI2 entries (`USER#<user_id>`) whose sort key
+    /// begins with `prefix`: runs hosted (`keys::HOSTED`), unfinished run
+    /// deletes (`keys::DELETING`), courses written
+    /// (`keys::AUTHORED_COURSE`), bookmarks (`keys::BOOKMARK`). Callers add
+    /// a projection or the order and run it with [`query_all`].
+    pub(super) fn user_prefix_query(&self, user_id: &str, prefix: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+    }
+}
+
 /// Runs a Query until it returned `limit` items (each request's `Limit` is
 /// what is still missing) or its pages ended: several requests only past
 /// DynamoDB's 1 MB page.
 pub(super) async fn query_up_to(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    query: QueryFluentBuilder,
     limit: usize,
 ) -> anyhow::Result<Vec<Item>> {
     let mut found = Vec::new();
@@ -214,9 +232,7 @@ pub(super) async fn query_up_to(
 }
 
 /// Runs a Query to the end of its pages.
-pub(super) async fn query_all(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-) -> anyhow::Result<Vec<Item>> {
+pub(super) async fn query_all(query: QueryFluentBuilder) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     let mut start = None;
     loop {

@@ -194,13 +194,7 @@ impl Db {
     /// Courses written by a user, newest first (GSI2 `USER#<uid>`, `COURSE#…`).
     pub async fn courses_by_author(&self, user_id: &str) -> anyhow::Result<Vec<Course>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-            .expression_attribute_values(":prefix", s(keys::AUTHORED_COURSE))
+            .user_prefix_query(user_id, keys::AUTHORED_COURSE)
             .scan_index_forward(false);
         let items = query_all(with_list_projection(query))
             .await
@@ -211,13 +205,7 @@ impl Db {
     /// Ids of the courses a user bookmarked, by course creation, newest first.
     pub async fn bookmarked_course_ids(&self, user_id: &str) -> anyhow::Result<Vec<String>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-            .expression_attribute_values(":prefix", s(keys::BOOKMARK))
+            .user_prefix_query(user_id, keys::BOOKMARK)
             .projection_expression("courseId")
             .scan_index_forward(false);
         let items = query_all(query).await.context("query bookmarks")?;
