@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::Db;
 use super::item::Stored;
 use super::keys;
-use super::tx::{Conditional, n, s, written, written_or_refused};
+use super::tx::{Conditional, WriteResult, n, s, written};
 use crate::chat::ChatRow;
 use crate::chat::session::Session;
 use crate::domain::user::User;
@@ -150,7 +150,7 @@ impl Db {
             request = request.expression_attribute_values(":origin", s(origin));
         }
         let result = request.condition_expression(condition).send().await;
-        match written_or_refused(result, "claim chat session")? {
+        match result.written_or_refused("claim chat session")? {
             Conditional::Written(out) => {
                 let session = serde_dynamo::from_item(out.attributes.unwrap_or_default())
                     .context("decode chat session")?;

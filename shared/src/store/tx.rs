@@ -1,7 +1,7 @@
 //! The store's one write plumbing: TransactWriteItems with cancellations as
 //! values, the builders of its parts (`tx_put`, `tx_update`, `tx_delete`,
 //! `tx_check`, the throttle marker `tx_throttle`), and [`written`] /
-//! [`written_or_refused`], the outcome of a single conditional write, so
+//! [`WriteResult::written_or_refused`], the outcome of a single conditional write, so
 //! stores state conditions without SDK boilerplate.
 
 use anyhow::Context;
@@ -63,7 +63,7 @@ macro_rules! conditional_write_errors {
 
 conditional_write_errors!(PutItemError, UpdateItemError, DeleteItemError);
 
-/// The outcome of one conditional write ([`written_or_refused`]).
+/// The outcome of one conditional write ([`WriteResult::written_or_refused`]).
 pub(super) enum Conditional<T> {
     Written(T),
     /// Its condition failed; the item that refused it if the write asked
@@ -72,41 +72,42 @@ pub(super) enum Conditional<T> {
     Refused(Option<Item>),
 }
 
-/// The outcome of one conditional write, a failed condition as a value
-/// with the item that refused it (for callers that tell refusals apart by
-/// it); any other failure is an error with `what` as its context.
-pub(super) fn written_or_refused<T, E, R>(
-    result: Result<T, SdkError<E, R>>,
-    what: &'static str,
-) -> anyhow::Result<Conditional<T>>
+/// The result of one conditional write as sent (PutItem, UpdateItem,
+/// DeleteItem).
+pub(super) trait WriteResult<T> {
+    /// The outcome, a failed condition as a value with the item that
+    /// refused it (for callers that tell refusals apart by it); any other
+    /// failure is an error with `what` as its context.
+    fn written_or_refused(self, what: &'static str) -> anyhow::Result<Conditional<T>>;
+}
+
+impl<T, E, R> WriteResult<T> for Result<T, SdkError<E, R>>
 where
     E: ConditionalWriteError + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    match result {
-        Ok(out) => Ok(Conditional::Written(out)),
-        Err(e) => match e
-            .as_service_error()
-            .and_then(ConditionalWriteError::refused)
-        {
-            Some(old) => Ok(Conditional::Refused(old)),
-            None => Err(e).context(what),
-        },
+    fn written_or_refused(self, what: &'static str) -> anyhow::Result<Conditional<T>> {
+        match self {
+            Ok(out) => Ok(Conditional::Written(out)),
+            Err(e) => match e
+                .as_service_error()
+                .and_then(ConditionalWriteError::refused)
+            {
+                Some(old) => Ok(Conditional::Refused(old)),
+                None => Err(e).context(what),
+            },
+        }
     }
 }
 
 /// The outcome of one conditional write: `Some(output)` when written,
 /// `None` when its condition failed (an answer, not an error); any other
 /// failure is an error with `what` as its context.
-pub(super) fn written<T, E, R>(
-    result: Result<T, SdkError<E, R>>,
+pub(super) fn written<T>(
+    result: impl WriteResult<T>,
     what: &'static str,
-) -> anyhow::Result<Option<T>>
-where
-    E: ConditionalWriteError + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    Ok(match written_or_refused(result, what)? {
+) -> anyhow::Result<Option<T>> {
+    Ok(match result.written_or_refused(what)? {
         Conditional::Written(out) => Some(out),
         Conditional::Refused(_) => None,
     })
