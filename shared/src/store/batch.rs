@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
 };
 
 use super::Db;
 use super::keys::{self, Key};
+use super::tx::Names;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -56,16 +58,30 @@ impl Db {
         projection: Option<&str>,
         what: &str,
     ) -> anyhow::Result<Option<Item>> {
-        let out = self
+        self.get_item_named(key, consistent, projection, &[], what)
+            .await
+    }
+
+    /// [`Db::get_item_at`] whose projection names attributes (`#name`).
+    pub(super) async fn get_item_named(
+        &self,
+        key: &Key,
+        consistent: bool,
+        projection: Option<&str>,
+        names: Names<'_>,
+        what: &str,
+    ) -> anyhow::Result<Option<Item>> {
+        let mut get = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
             .set_consistent_read(consistent.then_some(true))
-            .set_projection_expression(projection.map(str::to_owned))
-            .send()
-            .await
-            .with_context(|| format!("get {what}"))?;
+            .set_projection_expression(projection.map(str::to_owned));
+        for (name, attribute) in names {
+            get = get.expression_attribute_names(*name, *attribute);
+        }
+        let out = get.send().await.with_context(|| format!("get {what}"))?;
         Ok(out.item)
     }
 
@@ -172,11 +188,28 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The Query of a user's GSI2 entries (`USER#<user_id>`) whose sort key
+    /// begins with `prefix`: runs hosted (`keys::HOSTED`), unfinished run
+    /// deletes (`keys::DELETING`), courses written
+    /// (`keys::AUTHORED_COURSE`), bookmarks (`keys::BOOKMARK`). Callers add
+    /// a projection or the order and run it with [`query_all`].
+    pub(super) fn user_prefix_query(&self, user_id: &str, prefix: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+    }
+}
+
 /// Runs a Query until it returned `limit` items (each request's `Limit` is
 /// what is still missing) or its pages ended: several requests only past
 /// DynamoDB's 1 MB page.
 pub(super) async fn query_up_to(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    query: QueryFluentBuilder,
     limit: usize,
 ) -> anyhow::Result<Vec<Item>> {
     let mut found = Vec::new();
@@ -199,9 +232,7 @@ pub(super) async fn query_up_to(
 }
 
 /// Runs a Query to the end of its pages.
-pub(super) async fn query_all(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-) -> anyhow::Result<Vec<Item>> {
+pub(super) async fn query_all(query: QueryFluentBuilder) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     let mut start = None;
     loop {

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::Db;
 use super::item::Stored;
 use super::keys;
-use super::tx::{n, s, written};
+use super::tx::{Conditional, WriteResult, n, s, written};
 use crate::chat::ChatRow;
 use crate::chat::session::Session;
 use crate::domain::user::User;
@@ -57,32 +57,10 @@ impl Db {
         let session_key = keys::chat_session(sid);
         let mut wanted = vec![session_key.clone()];
         wanted.extend(groups.iter().map(|g| keys::chat_counter(g)));
-        let mut pending = KeysAndAttributes::builder()
-            .set_keys(Some(wanted.iter().map(super::key_map).collect()))
-            .consistent_read(true)
-            .build()?;
-        let mut items = Vec::new();
-        for attempt in 0..8u32 {
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, pending)
-                .send()
-                .await
-                .context("batch get poll state")?;
-            items.extend(
-                out.responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default(),
-            );
-            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                Some(rest) if !rest.keys.is_empty() => {
-                    pending = rest;
-                    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
-                }
-                _ => break,
-            }
-        }
+        let items = self
+            .batch_get_consistent(&wanted)
+            .await
+            .context("batch get poll state")?;
         let mut session = None;
         // A room nobody posted in has no counter yet: its head is 0.
         let mut heads: HashMap<String, u64> = groups.iter().map(|g| ((*g).to_owned(), 0)).collect();
@@ -171,22 +149,15 @@ impl Db {
             condition.push_str(" AND (attribute_not_exists(origin) OR origin = :origin)");
             request = request.expression_attribute_values(":origin", s(origin));
         }
-        match request.condition_expression(condition).send().await {
-            Ok(out) => {
+        let result = request.condition_expression(condition).send().await;
+        match result.written_or_refused("claim chat session")? {
+            Conditional::Written(out) => {
                 let session = serde_dynamo::from_item(out.attributes.unwrap_or_default())
                     .context("decode chat session")?;
                 Ok(Claim::Claimed(Box::new(session)))
             }
-            Err(e) => {
-                let old = match e.as_service_error() {
-                    Some(
-                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c),
-                    ) => c.item().cloned(),
-                    _ => return Err(e).context("claim chat session"),
-                };
-                let Some(old) = old else {
-                    return Ok(Claim::Unknown);
-                };
+            Conditional::Refused(None) => Ok(Claim::Unknown),
+            Conditional::Refused(Some(old)) => {
                 let old: Session = serde_dynamo::from_item(old).context("decode chat session")?;
                 Ok(if !old.alive(now_ms) {
                     Claim::Unknown

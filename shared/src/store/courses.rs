@@ -194,13 +194,7 @@ impl Db {
     /// Courses written by a user, newest first (GSI2 `USER#<uid>`, `COURSE#…`).
     pub async fn courses_by_author(&self, user_id: &str) -> anyhow::Result<Vec<Course>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-            .expression_attribute_values(":prefix", s(keys::AUTHORED_COURSE))
+            .user_prefix_query(user_id, keys::AUTHORED_COURSE)
             .scan_index_forward(false);
         let items = query_all(with_list_projection(query))
             .await
@@ -211,13 +205,7 @@ impl Db {
     /// Ids of the courses a user bookmarked, by course creation, newest first.
     pub async fn bookmarked_course_ids(&self, user_id: &str) -> anyhow::Result<Vec<String>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-            .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-            .expression_attribute_values(":prefix", s(keys::BOOKMARK))
+            .user_prefix_query(user_id, keys::BOOKMARK)
             .projection_expression("courseId")
             .scan_index_forward(false);
         let items = query_all(query).await.context("query bookmarks")?;
@@ -478,47 +466,38 @@ impl Db {
     pub async fn update_course(&self, course: &Course) -> anyhow::Result<()> {
         let images = serde_dynamo::to_attribute_value(&course.images).context("encode images")?;
         let optional = |v: &Option<String>| v.as_deref().map_or(AttributeValue::Null(true), s);
-        let meta = aws_sdk_dynamodb::types::Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&keys::course(&course.course_id))))
-            .update_expression(
-                "SET title = :title, content = :content, #location = :location, #region = :region, \
-                 distance = :distance, totalTime = :totalTime, images = :images, \
-                 imagesResized = :resized, parking = :parking, baggage = :baggage, \
-                 thema = :thema, updatedAt = :updatedAt, GSI3PK = :regionPk, ORDRPK = :rankPk",
-            )
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#location", "location")
-            .expression_attribute_names("#region", "region")
-            .expression_attribute_values(":title", s(&course.title))
-            .expression_attribute_values(":content", s(&course.content))
-            .expression_attribute_values(":location", s(&course.location))
-            .expression_attribute_values(":region", n(i64::from(course.region)))
-            .expression_attribute_values(
-                ":distance",
-                AttributeValue::N(course.distance.to_string()),
-            )
-            .expression_attribute_values(":totalTime", s(&course.total_time))
-            .expression_attribute_values(":images", images)
-            .expression_attribute_values(":resized", AttributeValue::Bool(course.images_resized))
-            .expression_attribute_values(":parking", optional(&course.parking))
-            .expression_attribute_values(":baggage", optional(&course.baggage))
-            .expression_attribute_values(":thema", s(&course.thema))
-            .expression_attribute_values(":updatedAt", s(&course.updated_at))
-            .expression_attribute_values(":regionPk", s(&keys::course_region_pk(course.region)))
-            .expression_attribute_values(
-                ":rankPk",
-                s(&keys::course_order_region_pk(
-                    CourseOrder::Rank.name(),
-                    course.region,
-                )),
-            )
-            .build()?;
-        let mut parts = vec![
-            aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                .update(meta)
-                .build(),
-        ];
+        let meta = self.tx_update_named(
+            &keys::course(&course.course_id),
+            "SET title = :title, content = :content, #location = :location, #region = :region, \
+             distance = :distance, totalTime = :totalTime, images = :images, \
+             imagesResized = :resized, parking = :parking, baggage = :baggage, \
+             thema = :thema, updatedAt = :updatedAt, GSI3PK = :regionPk, ORDRPK = :rankPk",
+            Some("attribute_exists(PK)"),
+            &[("#location", "location"), ("#region", "region")],
+            &[
+                (":title", s(&course.title)),
+                (":content", s(&course.content)),
+                (":location", s(&course.location)),
+                (":region", n(i64::from(course.region))),
+                (":distance", AttributeValue::N(course.distance.to_string())),
+                (":totalTime", s(&course.total_time)),
+                (":images", images),
+                (":resized", AttributeValue::Bool(course.images_resized)),
+                (":parking", optional(&course.parking)),
+                (":baggage", optional(&course.baggage)),
+                (":thema", s(&course.thema)),
+                (":updatedAt", s(&course.updated_at)),
+                (":regionPk", s(&keys::course_region_pk(course.region))),
+                (
+                    ":rankPk",
+                    s(&keys::course_order_region_pk(
+                        CourseOrder::Rank.name(),
+                        course.region,
+                    )),
+                ),
+            ],
+        )?;
+        let mut parts = vec![meta];
         for order in CourseOrder::SHADOWED {
             parts.push(self.tx_update(
                 &keys::course_order(&course.course_id, order.name()),

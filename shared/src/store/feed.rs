@@ -22,6 +22,23 @@ pub struct Scope {
     pub spread: usize,
 }
 
+/// What [`Db::feed_partitions`] reads: the index partitions of a filter's
+/// plan (`FeedFilter::plan`), the filter's window and how many runs of the
+/// list order are wanted.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedQuery<'a> {
+    pub partitions: &'a [FeedPartition],
+    /// The earliest start key read (recruiting runs only, a date filter's
+    /// start); `None`: every run.
+    pub from: Option<&'a str>,
+    /// The exclusive upper bound on the start key (a date filter's end).
+    pub until: Option<&'a str>,
+    /// Rows read per expected match (`Residual::spread`).
+    pub spread: usize,
+    /// The first `needed` runs of the list order; `None` reads everything.
+    pub needed: Option<usize>,
+}
+
 impl Db {
     /// The first `needed` runs of the list order (groups.md §1.8) among the runs
     /// starting at `from` or later that pass `matches`, reading the feed index
@@ -59,26 +76,19 @@ impl Db {
     /// [`Db::feed_in`] over several partitions: one walk per partition (concurrently),
     /// merged — the first `needed` of the union are among the first `needed` of
     /// each, as the partitions hold disjoint sets of runs.
-    // `now` joined the planner's inputs when it moved from `services` (it
-    // read the clock there): one over clippy's limit.
-    #[allow(clippy::too_many_arguments)]
     pub async fn feed_partitions(
         &self,
         now: DateTime<Utc>,
-        partitions: &[FeedPartition],
-        until: Option<&str>,
-        spread: usize,
-        from: Option<&str>,
+        query: FeedQuery<'_>,
         matches: impl Fn(&FeedRow) -> bool + Copy,
-        needed: Option<usize>,
     ) -> anyhow::Result<Vec<FeedRow>> {
-        let reads = partitions.iter().map(|partition| {
+        let reads = query.partitions.iter().map(|partition| {
             let scope = Scope {
                 partition: partition.clone(),
-                until: until.map(str::to_owned),
-                spread,
+                until: query.until.map(str::to_owned),
+                spread: query.spread,
             };
-            self.feed_in(now, scope, from, matches, needed)
+            self.feed_in(now, scope, query.from, matches, query.needed)
         });
         let mut all: Vec<FeedRow> = futures::future::try_join_all(reads)
             .await?

@@ -77,14 +77,8 @@ impl Db {
     /// (one paged Query on GSI2, keys only).
     pub async fn unfinished_group_deletes(&self, host: &str) -> anyhow::Result<Vec<String>> {
         let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI2)
-                .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-                .expression_attribute_values(":pk", s(&keys::user_pk(host)))
-                .expression_attribute_values(":prefix", s(keys::DELETING))
-                .projection_expression("GSI2SK"),
+            self.user_prefix_query(host, keys::DELETING)
+                .projection_expression(keys::GSI2SK),
         )
         .await
         .context("query unfinished group deletes")?;

@@ -560,17 +560,9 @@ impl Db {
 
     /// Runs hosted by a user (GSI2 `USER#u / HOST#…`).
     pub async fn hosted_groups(&self, user_id: &str) -> anyhow::Result<Vec<Group>> {
-        let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI2)
-                .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                .expression_attribute_values(":prefix", s(keys::HOSTED)),
-        )
-        .await
-        .context("query hosted groups")?;
+        let items = query_all(self.user_prefix_query(user_id, keys::HOSTED))
+            .await
+            .context("query hosted groups")?;
         serde_dynamo::from_items(items).context("decode groups")
     }
 

@@ -248,18 +248,16 @@ impl Db {
         id: &str,
     ) -> anyhow::Result<Option<OwnerImages>> {
         let images = kind.images_attribute();
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(&kind.key(id))))
-            .projection_expression("#images, imagesResized")
-            .expression_attribute_names("#images", images)
-            .consistent_read(true)
-            .send()
-            .await
-            .context("read image owner")?;
-        Ok(out.item.map(|item| OwnerImages {
+        let item = self
+            .get_item_named(
+                &kind.key(id),
+                true,
+                Some("#images, imagesResized"),
+                &[("#images", images)],
+                "image owner",
+            )
+            .await?;
+        Ok(item.map(|item| OwnerImages {
             keys: item
                 .get(images)
                 .and_then(|v| v.as_l().ok())

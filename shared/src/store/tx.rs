@@ -1,8 +1,8 @@
 //! The store's one write plumbing: TransactWriteItems with cancellations as
 //! values, the builders of its parts (`tx_put`, `tx_update`, `tx_delete`,
-//! `tx_check`, the throttle marker `tx_throttle`), and [`written`], the
-//! outcome of a single conditional write, so stores state conditions
-//! without SDK boilerplate.
+//! `tx_check`, the throttle marker `tx_throttle`), and [`written`] /
+//! [`WriteResult::written_or_refused`], the outcome of a single conditional write, so
+//! stores state conditions without SDK boilerplate.
 
 use anyhow::Context;
 use aws_sdk_dynamodb::error::SdkError;
@@ -42,43 +42,75 @@ impl TxOutcome {
 /// The errors of single writes (PutItem, UpdateItem, DeleteItem) whose
 /// condition can fail.
 pub(super) trait ConditionalWriteError {
-    fn condition_failed(&self) -> bool;
+    /// `Some` when the write's condition failed: with the item that refused
+    /// it when the write asked for it
+    /// (`ReturnValuesOnConditionCheckFailure::AllOld`) and there was one.
+    fn refused(&self) -> Option<Option<Item>>;
 }
 
-impl ConditionalWriteError for PutItemError {
-    fn condition_failed(&self) -> bool {
-        self.is_conditional_check_failed_exception()
-    }
+macro_rules! conditional_write_errors {
+    ($($error:ty),*) => {$(
+        impl ConditionalWriteError for $error {
+            fn refused(&self) -> Option<Option<Item>> {
+                match self {
+                    Self::ConditionalCheckFailedException(e) => Some(e.item().cloned()),
+                    _ => None,
+                }
+            }
+        }
+    )*};
 }
 
-impl ConditionalWriteError for UpdateItemError {
-    fn condition_failed(&self) -> bool {
-        self.is_conditional_check_failed_exception()
-    }
+conditional_write_errors!(PutItemError, UpdateItemError, DeleteItemError);
+
+/// The outcome of one conditional write ([`WriteResult::written_or_refused`]).
+pub(super) enum Conditional<T> {
+    Written(T),
+    /// Its condition failed; the item that refused it if the write asked
+    /// for it (`ReturnValuesOnConditionCheckFailure::AllOld`) and there was
+    /// one.
+    Refused(Option<Item>),
 }
 
-impl ConditionalWriteError for DeleteItemError {
-    fn condition_failed(&self) -> bool {
-        self.is_conditional_check_failed_exception()
+/// The result of one conditional write as sent (PutItem, UpdateItem,
+/// DeleteItem).
+pub(super) trait WriteResult<T> {
+    /// The outcome, a failed condition as a value with the item that
+    /// refused it (for callers that tell refusals apart by it); any other
+    /// failure is an error with `what` as its context.
+    fn written_or_refused(self, what: &'static str) -> anyhow::Result<Conditional<T>>;
+}
+
+impl<T, E, R> WriteResult<T> for Result<T, SdkError<E, R>>
+where
+    E: ConditionalWriteError + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    fn written_or_refused(self, what: &'static str) -> anyhow::Result<Conditional<T>> {
+        match self {
+            Ok(out) => Ok(Conditional::Written(out)),
+            Err(e) => match e
+                .as_service_error()
+                .and_then(ConditionalWriteError::refused)
+            {
+                Some(old) => Ok(Conditional::Refused(old)),
+                None => Err(e).context(what),
+            },
+        }
     }
 }
 
 /// The outcome of one conditional write: `Some(output)` when written,
 /// `None` when its condition failed (an answer, not an error); any other
 /// failure is an error with `what` as its context.
-pub(super) fn written<T, E, R>(
-    result: Result<T, SdkError<E, R>>,
+pub(super) fn written<T>(
+    result: impl WriteResult<T>,
     what: &'static str,
-) -> anyhow::Result<Option<T>>
-where
-    E: ConditionalWriteError + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match result {
-        Ok(out) => Ok(Some(out)),
-        Err(e) if e.as_service_error().is_some_and(|e| e.condition_failed()) => Ok(None),
-        Err(e) => Err(e).context(what),
-    }
+) -> anyhow::Result<Option<T>> {
+    Ok(match result.written_or_refused(what)? {
+        Conditional::Written(out) => Some(out),
+        Conditional::Refused(_) => None,
+    })
 }
 
 enum Attempt {
@@ -87,6 +119,9 @@ enum Attempt {
 }
 
 pub(super) type Values<'a> = &'a [(&'a str, AttributeValue)];
+
+/// Expression attribute names (`#name`, attribute).
+pub(super) type Names<'a> = &'a [(&'a str, &'a str)];
 
 impl Db {
     /// Runs a transaction whose failed condition is an answer: `true` when
@@ -189,11 +224,26 @@ impl Db {
         condition: Option<&str>,
         values: Values<'_>,
     ) -> anyhow::Result<TransactWriteItem> {
+        self.tx_update_named(key, update, condition, &[], values)
+    }
+
+    /// [`Db::tx_update`] whose expressions name attributes (`#name`).
+    pub(super) fn tx_update_named(
+        &self,
+        key: &Key,
+        update: &str,
+        condition: Option<&str>,
+        names: Names<'_>,
+        values: Values<'_>,
+    ) -> anyhow::Result<TransactWriteItem> {
         let mut op = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
             .update_expression(update)
             .set_condition_expression(condition.map(str::to_owned));
+        for (name, attribute) in names {
+            op = op.expression_attribute_names(*name, *attribute);
+        }
         for (name, value) in values {
             op = op.expression_attribute_values(*name, value.clone());
         }
@@ -214,7 +264,7 @@ impl Db {
         &self,
         key: &Key,
         condition: Option<&str>,
-        names: &[(&str, &str)],
+        names: Names<'_>,
         values: Values<'_>,
     ) -> anyhow::Result<TransactWriteItem> {
         let mut op = Delete::builder()

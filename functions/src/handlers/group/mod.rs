@@ -210,12 +210,14 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
             app.db
                 .feed_partitions(
                     app.clock.now(),
-                    &plan.partitions,
-                    until.as_deref(),
-                    residual.spread(),
-                    from.as_deref(),
+                    shared::store::feed::FeedQuery {
+                        partitions: &plan.partitions,
+                        from: from.as_deref(),
+                        until: until.as_deref(),
+                        spread: residual.spread(),
+                        needed,
+                    },
                     |row: &FeedRow| residual.matches(row),
-                    needed,
                 )
                 .await
                 .or_fail(msg::LIST_FAILED)?
@@ -286,12 +288,14 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
             app.db
                 .feed_partitions(
                     app.clock.now(),
-                    &plan.partitions,
-                    None,
-                    residual.spread(),
-                    from.as_deref(),
+                    shared::store::feed::FeedQuery {
+                        partitions: &plan.partitions,
+                        from: from.as_deref(),
+                        until: None,
+                        spread: residual.spread(),
+                        needed,
+                    },
                     |row: &FeedRow| residual.matches(row),
-                    needed,
                 )
                 .await
                 .or_fail(msg::LIST_FAILED)?
