@@ -19,8 +19,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use shared::App;
 use shared::domain::image::{self, folder};
 use shared::services::images::OWNER_METADATA;
-use shared::store::keys::{self, Key};
-use shared::store::resize::{Claim, MarkOutcome, OUTCOME_RESIZED, OwnerImages, OwnerKind};
+use shared::store::resize::{
+    Claim, MarkOutcome, OUTCOME_RESIZED, OwnerImages, OwnerKind, ResizeRecord,
+};
 
 /// The folders the copies go to, by width.
 pub const COPIES: [(u32, &str); 2] = [(384, folder::LIST), (758, folder::DETAIL)];
@@ -164,7 +165,7 @@ async fn handle_record(
             return Ok(());
         }
     };
-    let record_key = keys::resize_record(&upload.bucket, &upload.key, &upload.etag);
+    let record_key = ResizeRecord::of(&upload.bucket, &upload.key, &upload.etag);
     let now = app.clock.now().timestamp();
     let written = match app
         .db
@@ -208,7 +209,7 @@ async fn process(
     app: &App,
     settings: &Settings,
     upload: &Upload,
-    record: &Key,
+    record: &ResizeRecord,
     written: &[u32],
 ) -> anyhow::Result<Outcome> {
     let object = match app

@@ -203,6 +203,26 @@ impl Db {
             .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
             .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
     }
+
+    /// The Query of a user's GSI2 entries whose sort key lies in
+    /// `[low, high]` (a kind's prefix followed by a start instant: runs
+    /// joined or hosted in a time window). Callers add a projection and run
+    /// it with [`query_all`].
+    pub(super) fn user_range_query(
+        &self,
+        user_id: &str,
+        low: &str,
+        high: &str,
+    ) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
+            .expression_attribute_values(":low", AttributeValue::S(low.to_owned()))
+            .expression_attribute_values(":high", AttributeValue::S(high.to_owned()))
+    }
 }
 
 /// Runs a Query until it returned `limit` items (each request's `Limit` is

@@ -498,14 +498,7 @@ impl Db {
     ) -> anyhow::Result<Vec<String>> {
         let (from, to) = keys::runs_from(prefix, from_utc);
         let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI2)
-                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                .expression_attribute_values(":from", s(&from))
-                .expression_attribute_values(":to", s(&to))
+            self.user_range_query(user_id, &from, &to)
                 .projection_expression("GSI2SK"),
         )
         .await
@@ -575,18 +568,9 @@ impl Db {
     ) -> anyhow::Result<Vec<Member>> {
         let low = format!("{}{}", keys::APPLY, from.unwrap_or(""));
         let high = format!("{}{}", keys::APPLY, to.unwrap_or("~"));
-        let items = query_all(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI2)
-                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
-                .expression_attribute_values(":pk", s(&keys::user_pk(user_id)))
-                .expression_attribute_values(":low", s(&low))
-                .expression_attribute_values(":high", s(&high)),
-        )
-        .await
-        .context("query memberships")?;
+        let items = query_all(self.user_range_query(user_id, &low, &high))
+            .await
+            .context("query memberships")?;
         serde_dynamo::from_items(items).context("decode memberships")
     }
 

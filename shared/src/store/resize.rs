@@ -14,7 +14,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::keys::{self, Key};
-use super::tx::written;
+use super::tx::{n, s, written};
 use super::{Db, key_map};
 
 /// How long a completed record is kept: far beyond S3's and Lambda's
@@ -26,6 +26,17 @@ const COMPLETED: &str = "COMPLETED";
 
 /// What a completed record says happened.
 pub const OUTCOME_RESIZED: &str = "RESIZED";
+
+/// The idempotency record of one uploaded object version (bucket, key,
+/// ETag): the S3 event's key in the Powertools model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResizeRecord(Key);
+
+impl ResizeRecord {
+    pub fn of(bucket: &str, object_key: &str, etag: &str) -> Self {
+        Self(keys::resize_record(bucket, object_key, etag))
+    }
+}
 
 /// The result of claiming a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +89,6 @@ pub enum MarkOutcome {
     Changed,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 fn widths_of(item: &HashMap<String, AttributeValue>) -> Vec<u32> {
     let mut widths: Vec<u32> = item
         .get("written")
@@ -101,7 +104,7 @@ impl Db {
     /// its lease or its whole record has expired. Keeps `written`.
     pub async fn claim_resize(
         &self,
-        record: &Key,
+        record: &ResizeRecord,
         now: i64,
         lease_seconds: i64,
     ) -> anyhow::Result<Claim> {
@@ -109,7 +112,7 @@ impl Db {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(record)))
+            .set_key(Some(key_map(&record.0)))
             .update_expression(
                 "SET #status = :in_progress, leaseUntil = :lease, #expires = :expires",
             )
@@ -132,7 +135,7 @@ impl Db {
             }),
             None => {
                 let item = self
-                    .get_item_at(record, true, None, "resize record")
+                    .get_item_at(&record.0, true, None, "resize record")
                     .await?
                     .unwrap_or_default();
                 let status = item.get("status").and_then(|v| v.as_s().ok());
@@ -151,11 +154,15 @@ impl Db {
     }
 
     /// Notes that the copy of `width` is stored (kept across a failed attempt).
-    pub async fn resize_copy_written(&self, record: &Key, width: u32) -> anyhow::Result<()> {
+    pub async fn resize_copy_written(
+        &self,
+        record: &ResizeRecord,
+        width: u32,
+    ) -> anyhow::Result<()> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(record)))
+            .set_key(Some(key_map(&record.0)))
             .update_expression("ADD written :w")
             .expression_attribute_values(":w", AttributeValue::Ns(vec![width.to_string()]))
             .send()
@@ -167,14 +174,14 @@ impl Db {
     /// Completes the record with its outcome.
     pub async fn complete_resize(
         &self,
-        record: &Key,
+        record: &ResizeRecord,
         outcome: &str,
         now: i64,
     ) -> anyhow::Result<()> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(record)))
+            .set_key(Some(key_map(&record.0)))
             .update_expression(
                 "SET #status = :completed, outcome = :outcome, #expires = :expires REMOVE leaseUntil",
             )
@@ -191,12 +198,12 @@ impl Db {
 
     /// Gives the lease up after a failure, so Lambda's retry can claim the
     /// record at once (what was written stays noted).
-    pub async fn release_resize(&self, record: &Key, now: i64) -> anyhow::Result<()> {
+    pub async fn release_resize(&self, record: &ResizeRecord, now: i64) -> anyhow::Result<()> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(record)))
+            .set_key(Some(key_map(&record.0)))
             .update_expression("SET leaseUntil = :expired")
             .condition_expression("#status = :in_progress")
             .expression_attribute_names("#status", "status")
@@ -229,7 +236,7 @@ impl Db {
                  AND (attribute_not_exists(outcome) OR outcome = :resized) AND #expires > :now",
             )
             .expression_attribute_names("#expires", keys::EXPIRES_AT)
-            .expression_attribute_values(":pk", s(keys::resize_records_pk(bucket, object_key)))
+            .expression_attribute_values(":pk", s(&keys::resize_records_pk(bucket, object_key)))
             .expression_attribute_values(":list", n(i64::from(widths[0])))
             .expression_attribute_values(":detail", n(i64::from(widths[1])))
             .expression_attribute_values(":resized", s(OUTCOME_RESIZED))

@@ -12,6 +12,7 @@ use shared::error::OrFail;
 use shared::http::multipart;
 use shared::http::{self, auth, ok};
 use shared::services;
+use shared::store::feed::FeedQuery;
 use shared::store::groups::{
     ApplyOutcome, CancelOutcome, CreateGroupOutcome, EvaluateOutcome, ListedRun, MyEvaluation,
     MyPart, RunWithMembers,
@@ -210,7 +211,7 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
             app.db
                 .feed_partitions(
                     app.clock.now(),
-                    shared::store::feed::FeedQuery {
+                    FeedQuery {
                         partitions: &plan.partitions,
                         from: from.as_deref(),
                         until: until.as_deref(),
@@ -288,7 +289,7 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
             app.db
                 .feed_partitions(
                     app.clock.now(),
-                    shared::store::feed::FeedQuery {
+                    FeedQuery {
                         partitions: &plan.partitions,
                         from: from.as_deref(),
                         until: None,
