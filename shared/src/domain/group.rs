@@ -687,24 +687,23 @@ impl FeedFilter {
 
     /// The start-key window `[low, high)` the filters allow (UTC instant
     /// keys): the date range from its first day's 00:00 KST to the day after
-    /// its last; `None` for the bounds it leaves open. `Err(())`: the
+    /// its last; an open bound is `None`. The whole window is `None` when the
     /// filters match nothing (an unreadable date range, or only regions
     /// that do not exist), so nothing needs to be read.
-    #[allow(clippy::result_unit_err)]
-    pub fn start_window(&self) -> Result<(Option<String>, Option<String>), ()> {
+    pub fn start_window(&self) -> Option<(Option<String>, Option<String>)> {
         if self
             .regions
             .as_ref()
             .is_some_and(|r| !r.iter().any(|r| *r <= 9))
         {
-            return Err(());
+            return None;
         }
         match &self.dates {
-            None => Ok((None, None)),
-            Some(None) => Err(()),
+            None => Some((None, None)),
+            Some(None) => None,
             Some(Some((from, to))) => {
-                let day_after = to.succ_opt().ok_or(())?;
-                Ok((
+                let day_after = to.succ_opt()?;
+                Some((
                     Some(crate::time::instant_key(start_instant(
                         *from,
                         NaiveTime::MIN,

@@ -200,9 +200,9 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     // filtered runs is read: docs/data-model.md, "Run feed".
     let plan = filter.plan();
     let rows = match filter.start_window() {
-        Err(()) => Vec::new(),
-        Ok(_) if plan.partitions.is_empty() => Vec::new(),
-        Ok((low, until)) => {
+        None => Vec::new(),
+        Some(_) if plan.partitions.is_empty() => Vec::new(),
+        Some((low, until)) => {
             let from = match (from, low) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
