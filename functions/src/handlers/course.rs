@@ -209,7 +209,7 @@ fn feed_of(items: Vec<Value>) -> Map<String, Value> {
 /// `GET /course/main`: the 6 newest courses.
 async fn main_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
     let app = list.app;
-    let courses = app.db.newest_courses(6).await?;
+    let courses = app.db.newest_courses(Some(6)).await?;
     list.answer(&[], true, &ids(&courses), |_, found| {
         let flag = |c: &Course| found.bookmarked.contains(&c.course_id);
         feed_of(courses.iter().map(|c| main_item(app, c, flag(c))).collect())
@@ -223,7 +223,7 @@ async fn main_feed(list: CourseList<'_>) -> anyhow::Result<Option<Value>> {
 /// feed and the top 3 of every pool the preference may pick.
 async fn all_feed(list: CourseList<'_>, req: &Request) -> anyhow::Result<Option<Value>> {
     let app = list.app;
-    let courses = app.db.all_courses().await?;
+    let courses = app.db.newest_courses(None).await?;
     let region = course::parse_region_filter(http::query(req, "region").as_deref());
     let mut feed: Vec<Course> = courses
         .iter()

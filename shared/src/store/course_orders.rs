@@ -114,7 +114,7 @@ impl Db {
             ),
         };
         let items = self
-            .limited_query(index, attribute, &pk, limit, Some("PK"))
+            .newest_entries(index, attribute, &pk, Some(limit), Some("PK"))
             .await
             .context("query course ordering")?;
         Ok(items
@@ -146,7 +146,7 @@ impl Db {
             ),
         };
         let items = self
-            .limited_query(index, attribute, &pk, limit, None)
+            .newest_entries(index, attribute, &pk, Some(limit), None)
             .await
             .context("query course ranking")?;
         serde_dynamo::from_items(items).context("decode ranked courses")
@@ -166,7 +166,7 @@ impl Db {
         // millisecond straddle the end (the index orders those by id
         // descending, the feed by id ascending): then all of that instant are read.
         let items = self
-            .limited_query(index, attribute, &pk, limit.saturating_add(1), None)
+            .newest_entries(index, attribute, &pk, Some(limit.saturating_add(1)), None)
             .await
             .context("query newest courses")?;
         let mut courses: Vec<Course> = serde_dynamo::from_items(items).context("decode courses")?;
@@ -205,15 +205,16 @@ impl Db {
         Ok(courses)
     }
 
-    /// Backwards Query of one index partition for its first `limit` entries
-    /// (several requests only past DynamoDB's 1 MB page). `projection`:
-    /// `None` = the course list attributes.
-    async fn limited_query(
+    /// Backwards Query of one index partition for its first `limit` entries,
+    /// or all of them (`None`); several requests only past DynamoDB's 1 MB
+    /// page. `projection`: `None` = the course list attributes. The one
+    /// reader of the course orderings and of the newest-first indexes.
+    pub(super) async fn newest_entries(
         &self,
         index: &str,
         attribute: &str,
         pk: &str,
-        limit: usize,
+        limit: Option<usize>,
         projection: Option<&str>,
     ) -> anyhow::Result<Vec<Item>> {
         let query = self
@@ -229,7 +230,10 @@ impl Db {
             Some(p) => query.projection_expression(p),
             None => super::courses::with_list_projection(query),
         };
-        query_up_to(query, limit).await
+        match limit {
+            Some(limit) => query_up_to(query, limit).await,
+            None => query_all(query).await,
+        }
     }
 
     /// A user's profile and the ids of every course they bookmarked, in one

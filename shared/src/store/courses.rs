@@ -157,37 +157,14 @@ impl Db {
         }
     }
 
-    /// The `limit` newest courses (one Query on GSI1, backwards).
-    pub async fn newest_courses(&self, limit: i32) -> anyhow::Result<Vec<Course>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(keys::COURSES))
-            .scan_index_forward(false)
-            .limit(limit);
-        let out = with_list_projection(query)
-            .send()
+    /// The `limit` newest courses, or every course (`None`), newest first
+    /// in the index's order (list attributes; one Query on GSI1, backwards,
+    /// several only past DynamoDB's 1 MB page).
+    pub async fn newest_courses(&self, limit: Option<usize>) -> anyhow::Result<Vec<Course>> {
+        let items = self
+            .newest_entries(keys::GSI1, keys::GSI1PK, keys::COURSES, limit, None)
             .await
             .context("query newest courses")?;
-        serde_dynamo::from_items(out.items.unwrap_or_default()).context("decode courses")
-    }
-
-    /// Every course, newest first (list attributes only).
-    pub async fn all_courses(&self) -> anyhow::Result<Vec<Course>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(keys::COURSES))
-            .scan_index_forward(false);
-        let items = query_all(with_list_projection(query))
-            .await
-            .context("query courses")?;
         serde_dynamo::from_items(items).context("decode courses")
     }
 
