@@ -195,12 +195,7 @@ impl Db {
     /// (`keys::AUTHORED_COURSE`), bookmarks (`keys::BOOKMARK`). Callers add
     /// a projection or the order and run it with [`query_all`].
     pub(super) fn user_prefix_query(&self, user_id: &str, prefix: &str) -> QueryFluentBuilder {
-        self.client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND begins_with(GSI2SK, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
+        self.user_query(user_id, "begins_with(GSI2SK, :prefix)")
             .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
     }
 
@@ -214,14 +209,19 @@ impl Db {
         low: &str,
         high: &str,
     ) -> QueryFluentBuilder {
+        self.user_query(user_id, "GSI2SK BETWEEN :low AND :high")
+            .expression_attribute_values(":low", AttributeValue::S(low.to_owned()))
+            .expression_attribute_values(":high", AttributeValue::S(high.to_owned()))
+    }
+
+    /// A user's GSI2 partition with a condition on its sort key.
+    fn user_query(&self, user_id: &str, sort_key_condition: &str) -> QueryFluentBuilder {
         self.client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI2)
-            .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+            .key_condition_expression(format!("GSI2PK = :pk AND {sort_key_condition}"))
             .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
-            .expression_attribute_values(":low", AttributeValue::S(low.to_owned()))
-            .expression_attribute_values(":high", AttributeValue::S(high.to_owned()))
     }
 }
 
