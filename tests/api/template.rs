@@ -133,3 +133,30 @@ fn the_dev_clock_route_is_not_deployed() {
     assert!(!functions::local::devstack::TEMPLATE.contains("__dev"));
     assert!(ROUTES.iter().all(|r| !r.path.contains("__dev")));
 }
+
+#[test]
+fn every_route_function_has_an_alarm_named_after_its_whole_route() {
+    let doc = template();
+    let resources = &doc["Resources"];
+    // Functions with several routes (chat, the catch-all) are named by what they serve.
+    let single: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| ROUTES.iter().filter(|o| o.name == r.name).count() == 1)
+        .collect();
+    assert!(single.len() > 40, "most functions serve one route");
+    for route in single {
+        let id = format!("{}Function", pascal_case(route.name));
+        let name = match &resources[format!("{id}Alarm").as_str()]["Properties"]["AlarmName"] {
+            Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap_or_default().to_owned(),
+            other => panic!("{id}Alarm has no !Sub name: {other:?}"),
+        };
+        assert_eq!(
+            name,
+            format!(
+                "erunjrun-${{Stage}}: {} {} is crashing or throttled ({id})",
+                route.method, route.path
+            ),
+            "the alarm of {id}"
+        );
+    }
+}
