@@ -157,3 +157,46 @@ async fn a_due_schedule_fires_once_and_a_future_one_waits() {
         .expect("list");
     assert!(left.schedules().is_empty(), "fired schedules are deleted");
 }
+
+#[tokio::test]
+async fn a_local_table_kept_from_before_an_index_existed_is_refused_with_what_to_do() {
+    use functions::local::devstack::{self, TEMPLATE};
+    let app = spawn_app().await;
+    let client = &app.app.db.client;
+    // A table as an older template made it: without its newest index.
+    let mut old = devstack::table_definition(TEMPLATE).expect("table");
+    let dropped = old.global_secondary_indexes.pop().expect("an index");
+    let used: Vec<String> = old
+        .key_schema
+        .iter()
+        .chain(
+            old.global_secondary_indexes
+                .iter()
+                .flat_map(|i| &i.key_schema),
+        )
+        .map(|k| k.attribute_name.clone())
+        .collect();
+    old.attribute_definitions
+        .retain(|a| used.contains(&a.attribute_name));
+    let name = format!("{}-old-{}", app.app.config.table_name, uuid::Uuid::new_v4());
+    devstack::create_table(client, &name, &old)
+        .await
+        .expect("old table");
+
+    let refused = devstack::ensure_table(client, &name)
+        .await
+        .expect_err("a table without the template's indexes is refused");
+    let message = format!("{refused:#}");
+    assert!(message.contains(&dropped.index_name), "{message}");
+    assert!(message.contains(".local/dynamodb-data"), "{message}");
+    // The test run's own table, made from today's template, is accepted.
+    devstack::ensure_table(client, &app.app.config.table_name)
+        .await
+        .expect("today's table");
+    client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .expect("clean up");
+}

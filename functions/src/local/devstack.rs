@@ -152,10 +152,36 @@ pub async fn create_table(
     Ok(())
 }
 
-/// Creates the table unless it exists (the local run keeps its data between starts).
+/// Creates the table unless it exists (the local run keeps its data between
+/// starts). A table kept from before the template gained an index is refused
+/// with what to do: its items were written without that index's entries.
 pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> anyhow::Result<()> {
     match client.describe_table().table_name(name).send().await {
-        Ok(_) => Ok(()),
+        Ok(out) => {
+            let existing: Vec<&str> = out
+                .table()
+                .map(|t| t.global_secondary_indexes())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|i| i.index_name())
+                .collect();
+            let missing: Vec<String> = table_definition(TEMPLATE)?
+                .global_secondary_indexes
+                .into_iter()
+                .map(|i| i.index_name)
+                .filter(|i| !existing.contains(&i.as_str()))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                bail!(
+                    "the local table {name} was created before template.yaml had the indexes {}: \
+                     its items lack their entries. Stop, remove the local data \
+                     (.local/dynamodb-data) and start again",
+                    missing.join(", ")
+                )
+            }
+        }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|e| e.is_resource_not_found_exception()) =>
