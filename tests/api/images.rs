@@ -789,3 +789,61 @@ fn the_bucket_stays_private_behind_our_own_cloudfront_distribution() {
         "no link to the original's CDN"
     );
 }
+
+#[tokio::test]
+async fn an_edit_that_read_the_run_before_its_images_were_marked_never_unmarks_them() {
+    use shared::store::resize::{MarkOutcome, OwnerKind};
+    let app = spawn_app().await;
+    let photo = imaging::fixtures::jpeg(800, 600, None);
+    let (id, _host, token) = run_with(&app, vec![(photo, "image/jpeg")]).await;
+
+    // An edit reads the run; then the resize function marks it.
+    let stale = app
+        .app
+        .db
+        .run_with_members(&id)
+        .await
+        .expect("read")
+        .expect("run");
+    assert!(!stale.run.images_resized);
+    let marked = app
+        .app
+        .db
+        .mark_images_resized(OwnerKind::Group, &id, &stale.run.thumbnails)
+        .await
+        .expect("mark");
+    assert_eq!(marked, MarkOutcome::Marked);
+
+    // The write built from that read is refused instead of writing `false` back.
+    let mut late = stale.run.clone();
+    late.title = "늦게 쓴 제목".into();
+    let text = stale.text.clone().expect("text");
+    let written = app
+        .app
+        .db
+        .update_group(&late, stale.run.images_resized, &text, &stale.members)
+        .await
+        .expect("write");
+    assert!(!written, "a write from before the mark is refused");
+    assert!(group_marker(app.app, &id).await, "still marked");
+
+    // Through the API the edit reads again and lands; kept images stay resized.
+    let kept = run_detail(&app, &id, &token).await["thumbnailUrl1"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert!(kept.contains("/w_758/"), "{kept}");
+    let edited = Run::in_days(3, "07:00").set("title", "늦게 쓴 제목");
+    let reply = crate::group::patch(
+        &app,
+        &token,
+        &id,
+        crate::group::edit_form(&app, &edited, &[&kept], 0),
+    )
+    .await;
+    assert_eq!(reply.json()["success"], true, "{}", reply.text);
+    let after = app.app.db.group(&id).await.expect("read").expect("run");
+    assert_eq!(after.title, "늦게 쓴 제목");
+    assert_eq!(after.thumbnails, stale.run.thumbnails);
+    assert!(after.images_resized, "the edit kept the marker");
+}

@@ -592,6 +592,19 @@ impl GroupEdit {
     }
 }
 
+/// Whether an edit refused at its write (the run was not as `read`) may read
+/// again and retry with `fresh`: only when the resize function marked the
+/// images meanwhile and nothing the edit depends on changed (host, members
+/// count, images, not started). An edit that lost a race with a join or a
+/// leave fails, as the contract has it.
+pub fn edit_may_retry(read: &Group, fresh: &Group, host: &str, now: DateTime<Utc>) -> bool {
+    fresh.images_resized != read.images_resized
+        && fresh.apply_count == read.apply_count
+        && fresh.user_id == host
+        && fresh.thumbnails == read.thumbnails
+        && fresh.start() >= now
+}
+
 impl Member {
     /// `user_id` joining `run` now (the host joins their own run when it is
     /// created): not attended, host not evaluated, with the run's host and
@@ -949,6 +962,38 @@ mod tests {
         assert_eq!(uploaded.thumbnails, vec!["new.jpg".to_owned()]);
         assert_eq!(text.map_lat_lng, "[]");
         assert_eq!(text.content.as_deref(), Some("new content"));
+    }
+
+    #[test]
+    fn an_edit_retries_only_when_the_resize_mark_alone_changed() {
+        let now = at("2026-12-05T10:00:00.000Z");
+        let mut read = group("2026-12-24", "07:00");
+        read.thumbnails = vec!["a.jpg".into()];
+        let marked = Group {
+            images_resized: true,
+            ..read.clone()
+        };
+        assert!(edit_may_retry(&read, &marked, "host", now));
+        assert!(
+            !edit_may_retry(&read, &read, "host", now),
+            "nothing to retry for"
+        );
+        let joined = Group {
+            apply_count: 2,
+            ..marked.clone()
+        };
+        assert!(!edit_may_retry(&read, &joined, "host", now), "a join wins");
+        let other_images = Group {
+            thumbnails: vec!["b.jpg".into()],
+            ..marked.clone()
+        };
+        assert!(!edit_may_retry(&read, &other_images, "host", now));
+        assert!(!edit_may_retry(&read, &marked, "someone else", now));
+        let started = at("2026-12-24T00:00:00.000Z");
+        assert!(
+            !edit_may_retry(&read, &marked, "host", started),
+            "started meanwhile"
+        );
     }
 
     #[test]

@@ -730,24 +730,36 @@ impl Db {
             .unwrap_or(0))
     }
 
-    /// Replaces the run (only by its host, only if its membership did not
-    /// change since it was read) and its text,
-    /// and moves every member's index entry when the start changed — one transaction.
+    /// Replaces a run (its META, text, reminders and feed entries) and moves
+    /// its members' index entries, if it is as read: same host, same
+    /// `applyCount`, `imagesResized` still `resized_when_read`. `Ok(false)`:
+    /// it changed meanwhile (read it again and retry). One transaction.
     pub async fn update_group(
         &self,
         group: &Group,
+        resized_when_read: bool,
         text: &GroupText,
         members: &[Member],
     ) -> anyhow::Result<bool> {
         // Optimistic concurrency: the META is replaced only if no one joined or
-        // left since it was read (the Put carries that read's applyCount).
+        // left since it was read (the Put carries that read's applyCount) and
+        // the resize function did not mark its images meanwhile (a stale
+        // `imagesResized = false` would serve the originals until the next upload).
+        let marker = if resized_when_read {
+            "imagesResized = :yes"
+        } else {
+            "NOT imagesResized = :yes"
+        };
         let mut items = vec![
             self.tx_put(
                 group_item(group)?,
-                Some("attribute_exists(PK) AND userId = :host AND applyCount = :count"),
+                Some(&format!(
+                    "attribute_exists(PK) AND userId = :host AND applyCount = :count AND {marker}"
+                )),
                 &[
                     (":host", s(&group.user_id)),
                     (":count", n(i64::from(group.apply_count))),
+                    (":yes", AttributeValue::Bool(true)),
                 ],
             )?,
             self.tx_put(text_item(&group.group_id, text)?, None, &[])?,

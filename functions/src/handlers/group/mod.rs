@@ -28,6 +28,10 @@ use form::form_fields;
 use images::{THUMBNAILS, checked_images, detail_thumbnails, upload_all};
 use view::{Extra, list_items, prefer_distance, prefer_location, render};
 
+/// How often an edit reads the run again when the resize function marked its
+/// images between the edit's read and its write.
+const MAX_EDIT_RETRIES: u32 = 3;
+
 fn bad(message: &str) -> ApiError {
     ApiError::bad_request(message)
 }
@@ -112,24 +116,64 @@ pub async fn update(app: &App, req: Request) -> ApiResult {
     let uploaded = upload_all(app, &group_id, &files[..storable])
         .await
         .or_fail(msg::UPDATE_FAILED)?;
-    let (slots, removed, _) = rules::edit_images(&old.thumbnails, &kept, &uploaded);
-
-    let (group, text) = input.apply_to(&old, old_text, slots, !uploaded.is_empty(), now);
-    let updated = app
-        .db
-        .update_group(&group, &text, &members)
-        .await
-        .or_fail(msg::UPDATE_FAILED);
-    if !matches!(updated, Ok(true)) {
-        // Someone joined or left meanwhile (or the write failed): keep nothing of this attempt.
-        if !uploaded.is_empty() {
-            services::images::delete(app, folder::GROUP, &uploaded)
-                .await
-                .or_fail(msg::UPDATE_FAILED)?;
+    // Optimistic: written only if the run is still as read (applyCount,
+    // imagesResized). When only the resize function marked its images
+    // meanwhile, read again and retry, so the stale `false` is never written.
+    let mut current = RunWithMembers {
+        run: old,
+        text: old_text,
+        members,
+    };
+    let mut retries = 0;
+    let written = loop {
+        let (slots, removed, _) = rules::edit_images(&current.run.thumbnails, &kept, &uploaded);
+        let (group, text) = input.clone().apply_to(
+            &current.run,
+            current.text.clone(),
+            slots,
+            !uploaded.is_empty(),
+            now,
+        );
+        let outcome = app
+            .db
+            .update_group(&group, current.run.images_resized, &text, &current.members)
+            .await;
+        match outcome {
+            Ok(true) => break Ok((group, removed)),
+            Ok(false) if retries < MAX_EDIT_RETRIES => {
+                retries += 1;
+                match app.db.run_with_members(&group_id).await {
+                    Ok(Some(fresh))
+                        if rules::edit_may_retry(&current.run, &fresh.run, me.user_id(), now) =>
+                    {
+                        current = fresh;
+                    }
+                    Ok(_) => break Err(None),
+                    Err(e) => break Err(Some(e)),
+                }
+            }
+            Ok(false) => break Err(None),
+            Err(e) => break Err(Some(e)),
         }
-        updated?;
-        return Err(bad(msg::UPDATE_FAILED));
-    }
+    };
+    let (group, removed) = match written {
+        Ok(written) => written,
+        Err(failure) => {
+            // Changed beyond a retry (or the write failed): keep nothing of this attempt.
+            if !uploaded.is_empty() {
+                services::images::delete(app, folder::GROUP, &uploaded)
+                    .await
+                    .or_fail(msg::UPDATE_FAILED)?;
+            }
+            if let Some(e) = failure {
+                return Err(e).or_fail(msg::UPDATE_FAILED);
+            }
+            return Err(bad(msg::UPDATE_FAILED));
+        }
+    };
+    let RunWithMembers {
+        run: old, members, ..
+    } = current;
     let alarms: Vec<_> = members
         .iter()
         .map(|m| {
