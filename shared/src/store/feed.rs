@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Db;
-use crate::domain::feed::{FeedPartition, FeedRow};
+use crate::domain::feed::{FeedPartition, FeedPlan, FeedRow};
 use crate::domain::group::{Group, Listed};
 
 /// Where a feed is read: one index partition (every run, one region's, or
@@ -22,19 +22,17 @@ pub struct Scope {
     pub spread: usize,
 }
 
-/// What [`Db::feed_partitions`] reads: the index partitions of a filter's
-/// plan (`FeedFilter::plan`), the filter's window and how many runs of the
-/// list order are wanted.
+/// What [`Db::feed_partitions`] reads: a filter's plan (`FeedFilter::plan`:
+/// its index partitions and the residual filter applied to the rows read),
+/// the filter's window and how many runs of the list order are wanted.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedQuery<'a> {
-    pub partitions: &'a [FeedPartition],
+    pub plan: &'a FeedPlan,
     /// The earliest start key read (recruiting runs only, a date filter's
     /// start); `None`: every run.
     pub from: Option<&'a str>,
     /// The exclusive upper bound on the start key (a date filter's end).
     pub until: Option<&'a str>,
-    /// Rows read per expected match (`Residual::spread`).
-    pub spread: usize,
     /// The first `needed` runs of the list order; `None` reads everything.
     pub needed: Option<usize>,
 }
@@ -73,20 +71,22 @@ impl Db {
         Ok(rows.into_iter().filter_map(|row| row.group).collect())
     }
 
-    /// [`Db::feed_in`] over several partitions: one walk per partition (concurrently),
-    /// merged — the first `needed` of the union are among the first `needed` of
-    /// each, as the partitions hold disjoint sets of runs.
+    /// [`Db::feed_in`] over the plan's partitions: one walk per partition
+    /// (concurrently), rows passing the plan's residual filter, merged — the
+    /// first `needed` of the union are among the first `needed` of each, as
+    /// the partitions hold disjoint sets of runs. No partition: nothing is read.
     pub async fn feed_partitions(
         &self,
         now: DateTime<Utc>,
         query: FeedQuery<'_>,
-        matches: impl Fn(&FeedRow) -> bool + Copy,
     ) -> anyhow::Result<Vec<FeedRow>> {
-        let reads = query.partitions.iter().map(|partition| {
+        let residual = &query.plan.residual;
+        let matches = |row: &FeedRow| residual.matches(row);
+        let reads = query.plan.partitions.iter().map(|partition| {
             let scope = Scope {
                 partition: partition.clone(),
                 until: query.until.map(str::to_owned),
-                spread: query.spread,
+                spread: residual.spread(),
             };
             self.feed_in(now, scope, query.from, matches, query.needed)
         });

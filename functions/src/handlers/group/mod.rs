@@ -3,7 +3,6 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::feed::FeedRow;
 use shared::domain::group::{self as rules, ApplyAction, FeedFilter, Group, Member, msg};
 use shared::domain::image::folder;
 use shared::domain::limits::{self, Page};
@@ -245,25 +244,19 @@ pub async fn all(app: &App, req: Request) -> ApiResult {
     let plan = filter.plan();
     let rows = match filter.start_window() {
         None => Vec::new(),
-        Some(_) if plan.partitions.is_empty() => Vec::new(),
         Some((low, until)) => {
             let from = match (from, low) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
-            let residual = &plan.residual;
+            let query = FeedQuery {
+                plan: &plan,
+                from: from.as_deref(),
+                until: until.as_deref(),
+                needed,
+            };
             app.db
-                .feed_partitions(
-                    app.clock.now(),
-                    FeedQuery {
-                        partitions: &plan.partitions,
-                        from: from.as_deref(),
-                        until: until.as_deref(),
-                        spread: residual.spread(),
-                        needed,
-                    },
-                    |row: &FeedRow| residual.matches(row),
-                )
+                .feed_partitions(now, query)
                 .await
                 .or_fail(msg::LIST_FAILED)?
         }
@@ -328,20 +321,14 @@ pub async fn prefer(app: &App, req: Request) -> ApiResult {
                 ..FeedFilter::default()
             }
             .plan();
-            let residual = &plan.residual;
-            let needed = page.map(Page::needed);
+            let query = FeedQuery {
+                plan: &plan,
+                from: from.as_deref(),
+                until: None,
+                needed: page.map(Page::needed),
+            };
             app.db
-                .feed_partitions(
-                    app.clock.now(),
-                    FeedQuery {
-                        partitions: &plan.partitions,
-                        from: from.as_deref(),
-                        until: None,
-                        spread: residual.spread(),
-                        needed,
-                    },
-                    |row: &FeedRow| residual.matches(row),
-                )
+                .feed_partitions(now, query)
                 .await
                 .or_fail(msg::LIST_FAILED)?
         }
