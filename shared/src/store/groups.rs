@@ -128,6 +128,14 @@ impl Loaded {
         })
     }
 
+    /// The run and the one membership read with it.
+    fn into_part(mut self, group_id: &str) -> MyPart {
+        MyPart {
+            run: self.groups.remove(group_id),
+            membership: self.members.pop(),
+        }
+    }
+
     /// The run's collection, when the run is in it.
     fn into_run(mut self, group_id: &str) -> Option<RunWithMembers> {
         let run = self.groups.remove(group_id)?;
@@ -584,13 +592,10 @@ impl Db {
 
     /// A run and the user's membership of it (one BatchGetItem).
     pub async fn my_part(&self, group_id: &str, user_id: &str) -> anyhow::Result<MyPart> {
-        let mut loaded = self
+        let loaded = self
             .load(&[keys::group(group_id), keys::apply(group_id, user_id)])
             .await?;
-        Ok(MyPart {
-            run: loaded.groups.remove(group_id),
-            membership: loaded.members.pop(),
-        })
+        Ok(loaded.into_part(group_id))
     }
 
     /// A run, the user's membership and whether they evaluated its host
@@ -600,19 +605,17 @@ impl Db {
         group_id: &str,
         user_id: &str,
     ) -> anyhow::Result<MyEvaluation> {
-        let mut loaded = self
+        let loaded = self
             .load(&[
                 keys::group(group_id),
                 keys::apply(group_id, user_id),
                 keys::evaluation(group_id, user_id),
             ])
             .await?;
+        let evaluated_host = loaded.evaluated.iter().any(|u| u == user_id);
         Ok(MyEvaluation {
-            part: MyPart {
-                run: loaded.groups.remove(group_id),
-                membership: loaded.members.pop(),
-            },
-            evaluated_host: loaded.evaluated.iter().any(|u| u == user_id),
+            part: loaded.into_part(group_id),
+            evaluated_host,
         })
     }
 
